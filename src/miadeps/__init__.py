@@ -1,0 +1,9 @@
+"""miadeps: data and model dependencies of membership inference attacks."""
+
+from __future__ import annotations
+
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,5 @@
+"""``python -m miadeps``: the command line."""
+
+from miadeps.cli import run
+
+run()

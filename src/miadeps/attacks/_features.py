@@ -1,0 +1,63 @@
+"""Turning model outputs into attack-model inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from miadeps.exceptions import DataError
+
+
+def full_proba(model, X, classes: np.ndarray) -> np.ndarray:
+    """``model.predict_proba(X)`` with one column per class of ``classes``.
+
+    A model fitted on a subset that lacked a class has fewer columns; the
+    missing classes get probability 0 so that every model's prediction vector
+    has the same layout.
+    """
+    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+    model_classes = np.asarray(model.classes_)
+    if proba.shape[1] == classes.size and np.array_equal(model_classes, classes):
+        return proba
+    out = np.zeros((proba.shape[0], classes.size))
+    out[:, np.searchsorted(classes, model_classes)] = proba
+    return out
+
+
+def check_prediction_vectors(
+    proba, labels, classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a target's prediction vectors and record labels."""
+    proba = np.asarray(proba, dtype=np.float64)
+    labels = np.asarray(labels)
+    if proba.ndim != 2 or proba.shape[1] != classes.size:
+        raise DataError(
+            f"prediction vectors must have shape (n_records, {classes.size}), one "
+            f"column per class the shadow models saw; got shape {proba.shape}"
+        )
+    if labels.shape != (proba.shape[0],):
+        raise DataError(
+            f"labels must have shape ({proba.shape[0]},) to match the prediction "
+            f"vectors; got {labels.shape}"
+        )
+    unknown = ~np.isin(labels, classes)
+    if unknown.any():
+        raise DataError(
+            f"label {labels[unknown][0].item()!r} was never seen in the shadow data "
+            f"(classes {classes.tolist()}); encode target labels like the shadow's"
+        )
+    if not np.isfinite(proba).all():
+        raise DataError("prediction vectors contain NaN or infinite values")
+    return proba, labels
+
+
+def attack_inputs(proba: np.ndarray, labels: np.ndarray, classes, per_class: bool):
+    """The attack model's input rows.
+
+    Per-class attack models see the prediction vector alone (the class is
+    implied by which model is asked); one shared attack model also needs the
+    record's class, appended one-hot.
+    """
+    if per_class:
+        return proba.astype(np.float32)
+    onehot = (labels[:, None] == np.asarray(classes)[None, :]).astype(np.float32)
+    return np.hstack([proba.astype(np.float32), onehot])

@@ -1,0 +1,181 @@
+"""One attack trial: sample, train the target, attack it, measure.
+
+A trial is a pure function of its configuration: the same configuration
+(seed included) gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from miadeps import __version__
+from miadeps.attacks import ShadowModelAttack
+from miadeps.datasets import Dataset
+from miadeps.metrics import DEFAULT_FPRS, attack_report
+from miadeps.exceptions import ConfigError
+from miadeps.models import MODEL_KINDS, fit_models
+from miadeps.sampling import split_target_shadow
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["AttackConfig", "run_attack"]
+
+
+@dataclass(frozen=True)
+class AttackConfig:
+    """What one attack trial does.
+
+    Attributes
+    ----------
+    target, shadow : str
+        Model kinds of the target and of the shadow models (``shadow`` may be
+        ``"all"``).
+    target_params, shadow_params : dict
+        Hyper-parameters; the shadows take the target's when ``shadow`` is the
+        target's kind and ``shadow_params`` is empty (the attacker is assumed
+        to know the target's training recipe).
+    n_shadows : int
+        Shadow models per shadow kind.
+    target_size, shadow_size : int
+        Records in the target set (members and non-members) and in the
+        attacker's disjoint shadow pool.
+    member_rate : float
+        Share of each set that its model trains on.
+    attack_model, attack_params, per_class, combine
+        Passed to :class:`~miadeps.attacks.ShadowModelAttack`.
+    seed : int
+        The one seed every random choice of the trial flows from.
+    """
+
+    target: str = "ann"
+    shadow: str = "ann"
+    target_params: dict = field(default_factory=dict)
+    shadow_params: dict = field(default_factory=dict)
+    n_shadows: int = 1
+    target_size: int = 10_000
+    shadow_size: int = 10_000
+    member_rate: float = 0.75
+    attack_model: str = "ann"
+    attack_params: dict = field(default_factory=dict)
+    per_class: bool = True
+    combine: str = "pool"
+    seed: int = 0
+
+    def validate(self) -> AttackConfig:
+        """Check every setting before any model is trained; return ``self``."""
+        if self.target not in MODEL_KINDS:
+            raise ConfigError(
+                f"unknown target model kind {self.target!r}; choose one of "
+                f"{', '.join(MODEL_KINDS)}"
+            )
+        ShadowModelAttack(
+            shadow_model=self.shadow,
+            n_shadows=self.n_shadows,
+            member_rate=self.member_rate,
+            attack_model=self.attack_model,
+            combine=self.combine,
+        )._validate_params()
+        return self
+
+    def resolved_shadow_params(self) -> dict:
+        if self.shadow_params or self.shadow != self.target:
+            return dict(self.shadow_params)
+        return dict(self.target_params)
+
+
+def _accuracy(model, X, y) -> float:
+    return float(np.mean(model.predict(X) == y))
+
+
+def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
+    """Train a target on ``dataset``, attack it with shadow models, measure.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Source of the target's and the attacker's records.
+    config : AttackConfig
+        The trial's settings and seed.
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``seed``, ``member_rate``, ``config``, ``target``
+        (kind, sizes, train and test accuracy), ``attack`` (every metric of
+        :func:`miadeps.metrics.attack_report`, at the evaluation set's member
+        rate), ``timings`` (seconds per step, the only entry that varies
+        between identical runs) and ``version``.
+    """
+    config.validate()
+    started = time.perf_counter()
+    seeds = np.random.SeedSequence(config.seed).spawn(3)
+    split_seed, target_seed, attack_seed = (
+        int(s.generate_state(1)[0]) for s in seeds
+    )
+    X, y = dataset.X, dataset.y
+
+    split = split_target_shadow(
+        dataset.n_records,
+        target_size=config.target_size,
+        shadow_size=config.shadow_size,
+        member_rate=config.member_rate,
+        random_state=split_seed,
+    )
+    members, nonmembers = split.target.members, split.target.nonmembers
+
+    logger.info("training the %s target on %d records", config.target, members.size)
+    target = fit_models(
+        config.target, config.target_params, X, y, [members], [target_seed]
+    )[0]
+    trained = time.perf_counter()
+
+    attack = ShadowModelAttack(
+        shadow_model=config.shadow,
+        shadow_params=config.resolved_shadow_params(),
+        n_shadows=config.n_shadows,
+        member_rate=config.member_rate,
+        attack_model=config.attack_model,
+        attack_params=config.attack_params,
+        per_class=config.per_class,
+        combine=config.combine,
+        random_state=attack_seed,
+    )
+    attack.fit(X[split.shadow_pool], y[split.shadow_pool])
+    attacked = time.perf_counter()
+
+    rows = split.target.indices
+    proba = target.predict_proba(X[rows])
+    scores = attack.decision_function(proba, y[rows])
+    report = attack_report(split.target.membership, scores, fprs=DEFAULT_FPRS)
+    finished = time.perf_counter()
+
+    return {
+        "dataset": dataset.name,
+        "seed": config.seed,
+        "member_rate": config.member_rate,
+        "config": asdict(config),
+        "target": {
+            "kind": config.target,
+            "n_members": int(members.size),
+            "n_nonmembers": int(nonmembers.size),
+            "train_accuracy": _accuracy(target, X[members], y[members]),
+            "test_accuracy": _accuracy(target, X[nonmembers], y[nonmembers]),
+        },
+        "attack": {
+            "shadow": config.shadow,
+            "n_shadows": config.n_shadows,
+            "n_attack_records": attack.n_attack_records_,
+            **report,
+        },
+        "timings": {
+            "target_s": trained - started,
+            "attack_fit_s": attacked - trained,
+            "evaluate_s": finished - attacked,
+            "total_s": finished - started,
+        },
+        "version": __version__,
+    }
