@@ -14,7 +14,9 @@ def as_generator(random_state=None) -> np.random.Generator:
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(_MAX_SEED))
     if isinstance(random_state, bool):
-        raise ConfigError(f"random_state must be an int or a Generator; got {random_state!r}")
+        raise ConfigError(
+            f"random_state must be an int or a Generator; got {random_state!r}"
+        )
     try:
         return np.random.default_rng(random_state)
     except (TypeError, ValueError):

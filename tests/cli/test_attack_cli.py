@@ -6,8 +6,16 @@ import pytest
 
 from miadeps.cli import main
 
-SMALL = ["--target-size", "1000", "--shadow-size", "1000",
-         "--target-param", "epochs=5", "--shadow-param", "epochs=5"]
+SMALL = [
+    "--target-size",
+    "1000",
+    "--shadow-size",
+    "1000",
+    "--target-param",
+    "epochs=5",
+    "--shadow-param",
+    "epochs=5",
+]
 
 
 def _run(capsys, *args):
@@ -20,12 +28,14 @@ def _run(capsys, *args):
 def table_csv(tmp_path):
     rng = np.random.default_rng(0)
     n = 600
-    df = pd.DataFrame({
-        "age": rng.integers(18, 80, n),
-        "hours": rng.integers(10, 60, n),
-        "colour": rng.choice(["red", "green", "blue"], n),
-        "sex": rng.choice(["f", "m"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "hours": rng.integers(10, 60, n),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "sex": rng.choice(["f", "m"], n),
+        }
+    )
     df["approved"] = np.where(df["age"] + rng.normal(0, 10, n) > 45, "yes", "no")
     path = tmp_path / "table.csv"
     df.to_csv(path, index=False)
@@ -59,9 +69,23 @@ def test_attack_table_shows_member_rate_next_to_accuracy(capsys):
 def test_attack_on_a_users_csv(capsys, table_csv):
     path, _ = table_csv
     code, out, _ = _run(
-        capsys, "attack", "--data", str(path), "--label", "approved",
-        "--positive", "yes", "--target-size", "300", "--shadow-size", "300",
-        "--target", "lr", "--shadow", "lr", "--json",
+        capsys,
+        "attack",
+        "--data",
+        str(path),
+        "--label",
+        "approved",
+        "--positive",
+        "yes",
+        "--target-size",
+        "300",
+        "--shadow-size",
+        "300",
+        "--target",
+        "lr",
+        "--shadow",
+        "lr",
+        "--json",
     )
     assert code == 0
     assert json.loads(out)["dataset"] == "table"
@@ -76,17 +100,26 @@ def _write(tmp_path, text):
 @pytest.mark.parametrize(
     ("make_args", "message"),
     [
-        (lambda p: ["--data", _write(p, "a,b\n1,2\n3,4\n"), "--label", "income"],
-         "income"),
-        (lambda p: ["--data", _write(p, "a,y\n1,1\n2,1\n3,1\n"), "--label", "y"],
-         "one class"),
-        (lambda p: ["--data", _write(p, "a,y\n1,1\n2,\n3,0\n"), "--label", "y"],
-         "NaN"),
-        (lambda p: ["--data", _write(p, "a,y\n1,1\n2,0\nabc,1\n4,0\n5,1\n6,0\n"),
-                    "--label", "y"], "abc"),
+        (
+            lambda p: ["--data", _write(p, "a,b\n1,2\n3,4\n"), "--label", "income"],
+            "income",
+        ),
+        (
+            lambda p: ["--data", _write(p, "a,y\n1,1\n2,1\n3,1\n"), "--label", "y"],
+            "one class",
+        ),
+        (lambda p: ["--data", _write(p, "a,y\n1,1\n2,\n3,0\n"), "--label", "y"], "NaN"),
+        (
+            lambda p: [
+                "--data",
+                _write(p, "a,y\n1,1\n2,0\nabc,1\n4,0\n5,1\n6,0\n"),
+                "--label",
+                "y",
+            ],
+            "abc",
+        ),
         (lambda p: ["--data", _write(p, ""), "--label", "y"], "empty"),
-        (lambda p: ["--target-size", "40000", "--shadow-size", "20000"],
-         "48842"),
+        (lambda p: ["--target-size", "40000", "--shadow-size", "20000"], "48842"),
         (lambda p: ["--member-rate", "1.5"], "member rate"),
         (lambda p: ["--member-rate", "0"], "member rate"),
         (lambda p: ["--target", "xgboost"], "xgboost"),
@@ -94,9 +127,20 @@ def _write(tmp_path, text):
         (lambda p: ["--dataset", "mnist"], "mnist"),
         (lambda p: ["--target-param", "depthh=2"], "depthh"),
     ],
-    ids=["missing-label", "one-class", "nan-label", "text-in-numeric",
-         "empty-file", "too-large", "rate-above-1", "rate-zero",
-         "unknown-target", "unknown-shadow", "unknown-dataset", "unknown-param"],
+    ids=[
+        "missing-label",
+        "one-class",
+        "nan-label",
+        "text-in-numeric",
+        "empty-file",
+        "too-large",
+        "rate-above-1",
+        "rate-zero",
+        "unknown-target",
+        "unknown-shadow",
+        "unknown-dataset",
+        "unknown-param",
+    ],
 )
 def test_attack_bad_input_one_line_exit_2(capsys, tmp_path, make_args, message):
     code, out, err = _run(capsys, "attack", *make_args(tmp_path))

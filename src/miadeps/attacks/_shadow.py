@@ -10,7 +10,11 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from miadeps._random import as_generator, draw_seeds
-from miadeps.attacks._features import attack_inputs, check_prediction_vectors, full_proba
+from miadeps.attacks._features import (
+    attack_inputs,
+    check_prediction_vectors,
+    full_proba,
+)
 from miadeps.exceptions import ConfigError, DataError, NotFittedError
 from miadeps.models import MODEL_KINDS, fit_models
 from miadeps.sampling import check_member_rate, split_members
@@ -150,8 +154,8 @@ class ShadowModelAttack(BaseEstimator):
             )
 
         rng = as_generator(self.random_state)
-        self.shadow_kinds_ = MODEL_KINDS if self.shadow_model == "all" else (
-            self.shadow_model,
+        self.shadow_kinds_ = (
+            MODEL_KINDS if self.shadow_model == "all" else (self.shadow_model,)
         )
         data = self._train_shadows(X, y, rng)
         self.n_attack_records_ = int(data.membership.size)
@@ -175,9 +179,11 @@ class ShadowModelAttack(BaseEstimator):
             raise ConfigError(
                 f"unknown combine mode {self.combine!r}; choose 'pool' or 'stack'"
             )
-        if isinstance(self.n_shadows, bool) or not isinstance(
-            self.n_shadows, (int, np.integer)
-        ) or self.n_shadows < 1:
+        if (
+            isinstance(self.n_shadows, bool)
+            or not isinstance(self.n_shadows, (int, np.integer))
+            or self.n_shadows < 1
+        ):
             raise ConfigError(
                 f"n_shadows must be a positive integer; got {self.n_shadows!r}"
             )
@@ -207,14 +213,16 @@ class ShadowModelAttack(BaseEstimator):
                 draw_seeds(rng, self.n_shadows),
             )
             self.shadow_models_.extend(models)
-            for model, split in zip(models, splits):
+            for model, split in zip(models, splits, strict=True):
                 rows = split.indices
                 proba = full_proba(model, X[rows], self.classes_)
                 parts.append(
                     (proba, y[rows], split.membership, np.full(rows.size, kind_index))
                 )
 
-        proba, labels, membership, kind = (np.concatenate(p) for p in zip(*parts))
+        proba, labels, membership, kind = (
+            np.concatenate(p) for p in zip(*parts, strict=True)
+        )
         return _AttackData(
             features=attack_inputs(proba, labels, self.classes_, self.per_class),
             membership=membership,
@@ -253,10 +261,15 @@ class ShadowModelAttack(BaseEstimator):
                     f"({rows.size} records) to learn from; use a larger shadow set, "
                     "a member rate nearer 0.5, or per_class=False"
                 )
-        params = {**DEFAULT_ATTACK_PARAMS.get(self.attack_model, {}),
-                  **(self.attack_params or {})}
-        logger.info("training %d attack model(s) on %d shadow outputs",
-                    len(units), data.membership.size)
+        params = {
+            **DEFAULT_ATTACK_PARAMS.get(self.attack_model, {}),
+            **(self.attack_params or {}),
+        }
+        logger.info(
+            "training %d attack model(s) on %d shadow outputs",
+            len(units),
+            data.membership.size,
+        )
         models = fit_models(
             self.attack_model,
             params,
@@ -265,7 +278,7 @@ class ShadowModelAttack(BaseEstimator):
             list(units.values()),
             draw_seeds(rng, len(units)),
         )
-        self.attack_models_ = dict(zip(units, models))
+        self.attack_models_ = dict(zip(units, models, strict=True))
 
     def _fit_meta_model(self, data: _AttackData) -> LogisticRegression:
         # Out-of-fold scores: a kind's own records are scored by the fold model
@@ -279,8 +292,9 @@ class ShadowModelAttack(BaseEstimator):
                 own = rows & (data.kind == kind)
                 for fold in (0, 1):
                     held = own & (data.fold == fold)
-                    base[held, kind] = self._unit_score((kind, cls, 1 - fold),
-                                                        data.features[held])
+                    base[held, kind] = self._unit_score(
+                        (kind, cls, 1 - fold), data.features[held]
+                    )
                 others = rows & (data.kind != kind)
                 base[others, kind] = self._kind_score(kind, cls, data.features[others])
         meta = LogisticRegression()

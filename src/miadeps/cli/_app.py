@@ -40,9 +40,11 @@ def _configure(
 ) -> None:
     state["out"] = Console(no_color=no_color, highlight=False)
     state["err"] = Console(stderr=True, no_color=no_color, highlight=False)
-    level = logging.ERROR if quiet else (
-        logging.WARNING, logging.INFO, logging.DEBUG
-    )[min(verbose, 2)]
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     root = logging.getLogger("miadeps")
     root.handlers = [
         RichHandler(console=state["err"], show_path=False, show_time=verbose > 1)

@@ -17,15 +17,26 @@ from miadeps.exceptions import ConfigError
 from miadeps.experiments import AttackConfig, run_attack
 
 
-def _load(dataset: str | None, data: Path | None, label: str | None,
-          sensitive: list[str], positive: str | None, threshold: float | None):
+def _load(
+    dataset: str | None,
+    data: Path | None,
+    label: str | None,
+    sensitive: list[str],
+    positive: str | None,
+    threshold: float | None,
+):
     if data is not None:
         if label is None:
             raise ConfigError(
                 f"--data {data} needs --label COLUMN naming the column to predict"
             )
-        return load_csv(data, label=label, sensitive=tuple(sensitive),
-                        positive=positive, threshold=threshold)
+        return load_csv(
+            data,
+            label=label,
+            sensitive=tuple(sensitive),
+            positive=positive,
+            threshold=threshold,
+        )
     return load_dataset(dataset or "adult")
 
 
@@ -101,7 +112,8 @@ def attack(
     attack_model: str = typer.Option("ann", help="Attack model kind."),
     combine: str = typer.Option("pool", help="With --shadow all: pool or stack."),
     per_class: bool = typer.Option(
-        True, "--per-class/--single-attack-model",
+        True,
+        "--per-class/--single-attack-model",
         help="One attack model per class (Shokri et al.) or one for all.",
     ),
     target_param: list[str] = typer.Option(

@@ -15,8 +15,8 @@ import numpy as np
 from miadeps import __version__
 from miadeps.attacks import ShadowModelAttack
 from miadeps.datasets import Dataset
-from miadeps.metrics import DEFAULT_FPRS, attack_report
 from miadeps.exceptions import ConfigError
+from miadeps.metrics import DEFAULT_FPRS, attack_report
 from miadeps.models import MODEL_KINDS, fit_models
 from miadeps.sampling import split_target_shadow
 
@@ -113,9 +113,7 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
     config.validate()
     started = time.perf_counter()
     seeds = np.random.SeedSequence(config.seed).spawn(3)
-    split_seed, target_seed, attack_seed = (
-        int(s.generate_state(1)[0]) for s in seeds
-    )
+    split_seed, target_seed, attack_seed = (int(s.generate_state(1)[0]) for s in seeds)
     X, y = dataset.X, dataset.y
 
     split = split_target_shadow(
