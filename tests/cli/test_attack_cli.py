@@ -150,3 +150,35 @@ def test_attack_bad_input_one_line_exit_2(capsys, tmp_path, make_args, message):
     assert message in err
     assert "Traceback" not in err
     assert err.strip().count("\n") == 0
+
+
+def test_attack_json_reports_data_and_model_properties(capsys):
+    code, out, _ = _run(capsys, "attack", "--json", "--mi-models", "8", *SMALL)
+    assert code == 0
+    result = json.loads(out)
+    for key in ("size", "class_balance", "feature_balance", "n_features", "entropy"):
+        assert key in result["data"]
+    assert result["data"]["size"] == 1000
+    for key in (
+        "group_fairness",
+        "predictive_fairness",
+        "individual_fairness",
+        "mia_indistinguishability",
+        "mutual_information",
+        "accuracy_gap",
+    ):
+        assert isinstance(result["model"][key], float)
+    assert result["model"]["fairness_groups"] == "sex == 'Male'"
+
+
+def test_properties_command_prints_the_data_properties(capsys):
+    code, out, _ = _run(capsys, "properties", "--dataset", "german", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["size"] == 1000 and result["class_balance"] == 0.7
+    assert result["n_features"] == 20
+
+
+def test_properties_refuses_a_sample_larger_than_the_data(capsys):
+    code, _, err = _run(capsys, "properties", "--dataset", "german", "--size", "5000")
+    assert code == 2 and "between 1 and the 1000 records" in err

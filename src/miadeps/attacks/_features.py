@@ -50,14 +50,29 @@ def check_prediction_vectors(
     return proba, labels
 
 
-def attack_inputs(proba: np.ndarray, labels: np.ndarray, classes, per_class: bool):
+# Smallest probability kept before taking logs: far below anything a float32
+# softmax separates from 0, so it only guards against log(0).
+_LOG_FLOOR = 1e-30
+
+FEATURE_MODES = ("log", "proba")
+
+
+def attack_inputs(
+    proba: np.ndarray, labels: np.ndarray, classes, per_class: bool, mode: str
+):
     """The attack model's input rows.
 
-    Per-class attack models see the prediction vector alone (the class is
-    implied by which model is asked); one shared attack model also needs the
-    record's class, appended one-hot.
+    ``mode="proba"`` passes the prediction vector as it is (Shokri et al.);
+    ``"log"`` passes its logarithm, which spreads apart the confidences near
+    1 that separate members from non-members (0.999 and 0.99 are 10x apart
+    in 1 - p but 0.009 apart in p). Per-class attack models see the vector
+    alone (the class is implied by which model is asked); one shared attack
+    model also needs the record's class, appended one-hot.
     """
+    if mode == "log":
+        proba = np.log(np.maximum(proba, _LOG_FLOOR))
+    features = proba.astype(np.float32)
     if per_class:
-        return proba.astype(np.float32)
+        return features
     onehot = (labels[:, None] == np.asarray(classes)[None, :]).astype(np.float32)
-    return np.hstack([proba.astype(np.float32), onehot])
+    return np.hstack([features, onehot])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -11,48 +10,18 @@ import typer
 from rich.table import Table
 
 from miadeps.cli._app import app, state
+from miadeps.cli._data import (
+    DATA,
+    DATASET,
+    LABEL,
+    POSITIVE,
+    SENSITIVE,
+    THRESHOLD,
+    load_data,
+)
 from miadeps.cli._params import parse_params
-from miadeps.datasets import load_csv, load_dataset
-from miadeps.exceptions import ConfigError
+from miadeps.cli._render import DATA_LABELS, MODEL_LABELS, fmt, jsonable
 from miadeps.experiments import AttackConfig, run_attack
-
-
-def _load(
-    dataset: str | None,
-    data: Path | None,
-    label: str | None,
-    sensitive: list[str],
-    positive: str | None,
-    threshold: float | None,
-):
-    if data is not None:
-        if label is None:
-            raise ConfigError(
-                f"--data {data} needs --label COLUMN naming the column to predict"
-            )
-        return load_csv(
-            data,
-            label=label,
-            sensitive=tuple(sensitive),
-            positive=positive,
-            threshold=threshold,
-        )
-    return load_dataset(dataset or "adult")
-
-
-def _jsonable(value):
-    """NaN and infinities are not JSON; write them as null."""
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _fmt(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.4f}"
 
 
 def render_attack(result: dict) -> Table:
@@ -66,11 +35,11 @@ def render_attack(result: dict) -> Table:
     )
     table.add_column("measure")
     table.add_column("value", justify="right")
-    table.add_row("target train accuracy", _fmt(target["train_accuracy"]))
-    table.add_row("target test accuracy", _fmt(target["test_accuracy"]))
+    table.add_row("target train accuracy", fmt(target["train_accuracy"]))
+    table.add_row("target test accuracy", fmt(target["test_accuracy"]))
     table.add_row(
         "attack accuracy",
-        f"{_fmt(attack['accuracy'])} (member rate {attack['member_rate']:.2f})",
+        f"{fmt(attack['accuracy'])} (member rate {attack['member_rate']:.2f})",
     )
     for key, name in (
         ("balanced_accuracy", "attack balanced accuracy"),
@@ -79,30 +48,28 @@ def render_attack(result: dict) -> Table:
         ("auc", "attack AUC"),
         ("advantage", "attack advantage (max TPR - FPR)"),
     ):
-        table.add_row(name, _fmt(attack[key]))
+        table.add_row(name, fmt(attack[key]))
     for fpr, tpr in attack["tpr_at_fpr"].items():
-        table.add_row(f"attack TPR at {float(fpr):.1%} FPR", _fmt(tpr))
+        table.add_row(f"attack TPR at {float(fpr):.1%} FPR", fmt(tpr))
+    table.add_section()
+    for key, value in result["data"].items():
+        table.add_row(f"data: {DATA_LABELS.get(key, key)}", fmt(value))
+    table.add_section()
+    for key, value in result["model"].items():
+        if key in ("train_accuracy", "test_accuracy"):
+            continue
+        table.add_row(f"model: {MODEL_LABELS.get(key, key)}", fmt(value))
     return table
 
 
 @app.command()
 def attack(
-    dataset: str = typer.Option(
-        None, "--dataset", help="A dataset by name (see `miadeps datasets`)."
-    ),
-    data: Path = typer.Option(
-        None, "--data", help="Your own CSV file instead of --dataset."
-    ),
-    label: str = typer.Option(None, "--label", help="Label column of --data."),
-    sensitive: list[str] = typer.Option(
-        [], "--sensitive", help="Sensitive column of --data (repeatable)."
-    ),
-    positive: str = typer.Option(
-        None, "--positive", help="Label value that counts as the positive class."
-    ),
-    threshold: float = typer.Option(
-        None, "--threshold", help="A numeric label is positive above this."
-    ),
+    dataset: str = DATASET,
+    data: Path = DATA,
+    label: str = LABEL,
+    sensitive: list[str] = SENSITIVE,
+    positive: str = POSITIVE,
+    threshold: float = THRESHOLD,
     target: str = typer.Option("ann", help="Target model kind: ann lr svm rf knn."),
     shadow: str = typer.Option("ann", help="Shadow model kind, or 'all'."),
     n_shadows: int = typer.Option(1, "--n-shadows", help="Shadow models per kind."),
@@ -111,6 +78,17 @@ def attack(
     member_rate: float = typer.Option(0.75, help="Share of each set used to train."),
     attack_model: str = typer.Option("ann", help="Attack model kind."),
     combine: str = typer.Option("pool", help="With --shadow all: pool or stack."),
+    attack_features: str = typer.Option(
+        "log", "--attack-features", help="Attack model input: log or proba."
+    ),
+    fairness_attribute: str = typer.Option(
+        None,
+        "--fairness-attribute",
+        help="Sensitive attribute whose two groups fairness compares.",
+    ),
+    mi_models: int = typer.Option(
+        16, "--mi-models", help="Retrainings to estimate I_X (0 skips it)."
+    ),
     per_class: bool = typer.Option(
         True,
         "--per-class/--single-attack-model",
@@ -126,9 +104,7 @@ def attack(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Train a target model, attack it with shadow models, print the metrics."""
-    if dataset is not None and data is not None:
-        raise ConfigError("give either --dataset NAME or --data FILE.csv, not both")
-    ds = _load(dataset, data, label, sensitive, positive, threshold)
+    ds = load_data(dataset, data, label, sensitive, positive, threshold)
     config = AttackConfig(
         target=target,
         shadow=shadow,
@@ -141,6 +117,9 @@ def attack(
         attack_model=attack_model,
         combine=combine,
         per_class=per_class,
+        attack_features=attack_features,
+        fairness_attribute=fairness_attribute,
+        mi_models=mi_models,
         seed=seed,
     )
     status = state["err"].status("attacking", spinner="dots")
@@ -149,7 +128,7 @@ def attack(
 
     timings = result.pop("timings")
     if as_json:
-        state["out"].print_json(json.dumps(_jsonable(result)), highlight=False)
+        state["out"].print_json(json.dumps(jsonable(result)), highlight=False)
         return
     state["out"].print(render_attack(result))
     state["err"].print(f"done in {timings['total_s']:.1f} s")

@@ -16,6 +16,7 @@ from miadeps import __version__
 from miadeps.attacks import ShadowModelAttack
 from miadeps.datasets import Dataset
 from miadeps.exceptions import ConfigError
+from miadeps.experiments._measure import measure_target
 from miadeps.metrics import DEFAULT_FPRS, attack_report
 from miadeps.models import MODEL_KINDS, fit_models
 from miadeps.sampling import split_target_shadow
@@ -45,8 +46,16 @@ class AttackConfig:
         attacker's disjoint shadow pool.
     member_rate : float
         Share of each set that its model trains on.
-    attack_model, attack_params, per_class, combine
-        Passed to :class:`~miadeps.attacks.ShadowModelAttack`.
+    attack_model, attack_params, per_class, attack_features, combine
+        Passed to :class:`~miadeps.attacks.ShadowModelAttack` (``features``
+        there).
+    fairness_attribute : str or None
+        Sensitive attribute whose two groups the fairness measures compare;
+        None takes the dataset's first (see
+        :func:`~miadeps.experiments._measure.fairness_groups`).
+    mi_models : int
+        Retrainings used to estimate the mutual information I_X of the
+        target's recipe; 0 skips it.
     seed : int
         The one seed every random choice of the trial flows from.
     """
@@ -62,7 +71,10 @@ class AttackConfig:
     attack_model: str = "ann"
     attack_params: dict = field(default_factory=dict)
     per_class: bool = True
+    attack_features: str = "log"
     combine: str = "pool"
+    fairness_attribute: str | None = None
+    mi_models: int = 16
     seed: int = 0
 
     def validate(self) -> AttackConfig:
@@ -77,18 +89,24 @@ class AttackConfig:
             n_shadows=self.n_shadows,
             member_rate=self.member_rate,
             attack_model=self.attack_model,
+            features=self.attack_features,
             combine=self.combine,
         )._validate_params()
+        if (
+            isinstance(self.mi_models, bool)
+            or not isinstance(self.mi_models, int)
+            or self.mi_models < 0
+            or 0 < self.mi_models < 4
+        ):
+            raise ConfigError(
+                f"mi_models must be 0 (skip I_X) or at least 4; got {self.mi_models!r}"
+            )
         return self
 
     def resolved_shadow_params(self) -> dict:
         if self.shadow_params or self.shadow != self.target:
             return dict(self.shadow_params)
         return dict(self.target_params)
-
-
-def _accuracy(model, X, y) -> float:
-    return float(np.mean(model.predict(X) == y))
 
 
 def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
@@ -105,7 +123,9 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
     -------
     dict
         ``dataset``, ``seed``, ``member_rate``, ``config``, ``target``
-        (kind, sizes, train and test accuracy), ``attack`` (every metric of
+        (kind, sizes, train and test accuracy), ``data`` (properties of the
+        target set), ``model`` (properties of the target), ``attack`` (every
+        metric of
         :func:`miadeps.metrics.attack_report`, at the evaluation set's member
         rate), ``timings`` (seconds per step, the only entry that varies
         between identical runs) and ``version``.
@@ -139,6 +159,7 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
         attack_model=config.attack_model,
         attack_params=config.attack_params,
         per_class=config.per_class,
+        features=config.attack_features,
         combine=config.combine,
         random_state=attack_seed,
     )
@@ -149,6 +170,19 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
     proba = target.predict_proba(X[rows])
     scores = attack.decision_function(proba, y[rows])
     report = attack_report(split.target.membership, scores, fprs=DEFAULT_FPRS)
+    evaluated = time.perf_counter()
+
+    data_row, model_row = measure_target(
+        dataset,
+        split.target,
+        target,
+        model=config.target,
+        params=config.target_params,
+        member_rate=config.member_rate,
+        fairness_attribute=config.fairness_attribute,
+        mi_models=config.mi_models,
+        seed=config.seed,
+    )
     finished = time.perf_counter()
 
     return {
@@ -160,9 +194,11 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
             "kind": config.target,
             "n_members": int(members.size),
             "n_nonmembers": int(nonmembers.size),
-            "train_accuracy": _accuracy(target, X[members], y[members]),
-            "test_accuracy": _accuracy(target, X[nonmembers], y[nonmembers]),
+            "train_accuracy": model_row["train_accuracy"],
+            "test_accuracy": model_row["test_accuracy"],
         },
+        "data": data_row,
+        "model": model_row,
         "attack": {
             "shadow": config.shadow,
             "n_shadows": config.n_shadows,
@@ -172,7 +208,8 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
         "timings": {
             "target_s": trained - started,
             "attack_fit_s": attacked - trained,
-            "evaluate_s": finished - attacked,
+            "evaluate_s": evaluated - attacked,
+            "properties_s": finished - evaluated,
             "total_s": finished - started,
         },
         "version": __version__,

@@ -9,9 +9,11 @@ Dependencies of Membership Inference Attacks" (arXiv 2002.06856):
 - model: :func:`accuracy_gap`, :func:`group_fairness`,
   :func:`predictive_fairness`, :func:`individual_fairness`,
   :func:`mia_indistinguishability`, and all of them in
-  :func:`model_properties`.
+  :func:`model_properties`;
+- leakage: :func:`mutual_information` (I_X), the one measure defined by
+  training: it asks the models layer for many retrainings.
 
-These measures train no model and read no file.
+The other measures train no model and read no file.
 """
 
 from __future__ import annotations
@@ -30,11 +32,14 @@ from miadeps.properties._fairness import (
     individual_fairness,
     predictive_fairness,
 )
+from miadeps.properties._groups import binary_groups
 from miadeps.properties._indistinguishability import mia_indistinguishability
+from miadeps.properties._leakage import MutualInformationEstimate, mutual_information
 from miadeps.properties._model import model_properties
 from miadeps.properties._utility import accuracy, accuracy_gap
 
 __all__ = [
+    "binary_groups",
     "accuracy",
     "accuracy_gap",
     "class_balance",
@@ -47,6 +52,8 @@ __all__ = [
     "individual_fairness",
     "label_mutual_information",
     "mia_indistinguishability",
+    "mutual_information",
+    "MutualInformationEstimate",
     "model_properties",
     "predictive_fairness",
     "top_mi_features",
