@@ -7,11 +7,14 @@ exit code 2 without a traceback. Messages name the bad value and the fix.
 
 from __future__ import annotations
 
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
 __all__ = [
     "MiadepsError",
     "DataError",
     "ConfigError",
     "FetchError",
+    "StoreError",
     "NotFittedError",
     "DegenerateMetricWarning",
 ]
@@ -33,8 +36,15 @@ class FetchError(MiadepsError):
     """A dataset could not be downloaded, found on disk, or verified."""
 
 
-class NotFittedError(MiadepsError, AttributeError):
-    """An estimator was used before ``fit``."""
+class StoreError(MiadepsError):
+    """A results store cannot be used: not a database, foreign, or in use."""
+
+
+class NotFittedError(MiadepsError, SklearnNotFittedError):
+    """An estimator was used before ``fit``.
+
+    Also scikit-learn's ``NotFittedError``, so that its tools recognise it.
+    """
 
 
 class DegenerateMetricWarning(UserWarning):
