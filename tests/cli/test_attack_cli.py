@@ -77,6 +77,8 @@ def test_attack_on_a_users_csv(capsys, table_csv):
         "approved",
         "--positive",
         "yes",
+        "--sensitive",
+        "sex",
         "--target-size",
         "300",
         "--shadow-size",
@@ -88,7 +90,10 @@ def test_attack_on_a_users_csv(capsys, table_csv):
         "--json",
     )
     assert code == 0
-    assert json.loads(out)["dataset"] == "table"
+    result = json.loads(out)
+    assert result["dataset"] == "table"
+    assert result["target"]["kind"] == "lr"
+    assert result["model"]["fairness_groups"] in ("sex == 'f'", "sex == 'm'")
 
 
 def _write(tmp_path, text):
