@@ -107,3 +107,31 @@ def test_choose_features_picks_n_and_refuses_too_many():
     assert len(picked) == 4 and picked == sorted(picked, key=names.index)
     with pytest.raises(ConfigError, match="from 1 to 10; got 11"):
         choose_features(names, 11)
+
+
+def test_sample_with_properties_on_adult_feature_vectors():
+    from miadeps.datasets import load_adult
+    from miadeps.properties import (
+        class_balance,
+        feature_balance,
+        feature_vectors,
+        top_mi_features,
+    )
+
+    adult = load_adult()
+    features = top_mi_features(adult, k=5)
+    codes, in_group = feature_vectors(adult, features)
+    top = np.bincount(codes).argmax()
+    idx = sample_with_properties(
+        adult.y,
+        2000,
+        class_balance=0.3,
+        in_group=in_group,
+        group_share=0.5,
+        random_state=0,
+    )
+    assert abs(class_balance(adult.y[idx]) - 0.3) <= 1 / 2000
+    assert abs(feature_balance(codes[idx], combination=top) - 0.5) <= 1 / 2000
+
+    with pytest.raises(ConfigError, match="cannot draw 20000 records with class"):
+        sample_with_properties(adult.y, 20000, class_balance=0.9)
