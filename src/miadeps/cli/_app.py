@@ -57,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it."""
     # Registers the subcommands on ``app``; imported here to keep import
     # of this module cheap for tools that only need ``app``'s name.
-    from miadeps.cli import _attack, _datasets, _properties  # noqa: F401
+    from miadeps.cli import _attack, _datasets, _properties, _report, _study  # noqa: F401
 
     try:
-        app(args=argv, prog_name="miadeps", standalone_mode=False)
+        code = app(args=argv, prog_name="miadeps", standalone_mode=False)
     except MiadepsError as exc:
         Console(stderr=True, highlight=False).print(
             f"error: {exc}", markup=False, soft_wrap=True
@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         Console(stderr=True).print("aborted")
         return 130
-    return 0
+    # Without standalone mode, typer hands back a command's exit code
+    # (typer.Exit, Ctrl-C) instead of raising it.
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:
