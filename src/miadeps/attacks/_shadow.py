@@ -28,10 +28,21 @@ SHADOW_KINDS = (*MODEL_KINDS, "all")
 COMBINE_MODES = ("pool", "stack")
 
 # The attack model of the authors' code is a small net with 5 hidden units.
-# It learns from one shadow's outputs, often a few thousand rows, so it takes
-# smaller batches and a larger step than the target's recipe to converge
-# within 50 epochs.
-DEFAULT_ATTACK_PARAMS = {"ann": {"width": 5, "learning_rate": 0.01, "batch_size": 128}}
+# It takes a larger step than the target's recipe to converge within 50
+# epochs; its batch size follows the amount of attack data (see
+# _attack_batch_size).
+DEFAULT_ATTACK_PARAMS = {"ann": {"width": 5, "learning_rate": 0.01}}
+
+
+def _attack_batch_size(rows_per_model: int) -> int:
+    """About 20 steps an epoch, within [128, 4096].
+
+    One shadow gives a few thousand rows per attack model, sixteen give a
+    hundred thousand; a fixed batch would give the first too few steps to
+    learn or the second tens of thousands of steps that add nothing (the
+    net has 27 weights) but time.
+    """
+    return int(np.clip(rows_per_model // 20, 128, 4096))
 
 
 @dataclass
@@ -71,7 +82,9 @@ class ShadowModelAttack(BaseEstimator):
     attack_model : {"ann", "lr", "svm", "rf", "knn"}, default="ann"
         Kind of the attack models; the default is a net with 5 hidden units.
     attack_params : dict, optional
-        Hyper-parameters of the attack models, overriding the defaults.
+        Hyper-parameters of the attack models, overriding the defaults. The
+        default attack net has 5 tanh units, learning rate 0.01, and a batch
+        size of a twentieth of its training rows, kept within 128 to 4096.
     per_class : bool, default=True
         One attack model per class, as in Shokri et al.; otherwise one model
         that also sees the record's class.
@@ -283,6 +296,9 @@ class ShadowModelAttack(BaseEstimator):
             **DEFAULT_ATTACK_PARAMS.get(self.attack_model, {}),
             **(self.attack_params or {}),
         }
+        if self.attack_model == "ann" and "batch_size" not in params:
+            sizes = [rows.size for rows in units.values()]
+            params["batch_size"] = _attack_batch_size(int(np.median(sizes)))
         logger.info(
             "training %d attack model(s) on %d shadow outputs",
             len(units),
