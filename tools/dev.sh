@@ -2,7 +2,8 @@
 # Set-up and everyday tasks on a fresh machine: makes .venv, installs miadeps
 # with what CI pins (constraints-ci.txt), then runs the task.
 #
-#   bash tools/dev.sh demo   # the main job on the embedded Adult data
+#   bash tools/dev.sh demo   # every study of the paper (quick profile) on the
+#                            # embedded Adult data, then its report
 #   bash tools/dev.sh test   # the test suite (what CI runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ task=${1:-}
 shift || true
 case "$task" in
     demo)
-        exec .venv/bin/miadeps attack --dataset adult --seed 0 "$@"
+        exec .venv/bin/miadeps study run paper --profile quick --out runs/paper \
+            --report "$@"
         ;;
     test)
         exec .venv/bin/python -m pytest -q "$@"
