@@ -235,7 +235,7 @@ _CLAIMS = (
     ),
 )
 
-# TODO(issue-5): the paper's Table 5 (fairness regularizers cut MIA accuracy
+# TODO(issue-6): the paper's Table 5 (fairness regularizers cut MIA accuracy
 # and keep utility) has no built-in study yet; add its claim when a defense
 # study exists.
 
