@@ -19,4 +19,3 @@ def test_run_attack_finds_members_of_a_1nn_target_on_adult():
     assert result["target"]["train_accuracy"] == 1.0
     assert result["attack"]["auc"] > 0.6
     assert result["attack"]["balanced_accuracy"] > 0.55
-

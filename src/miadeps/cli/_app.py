@@ -57,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it."""
     # Registers the subcommands on ``app``; imported here to keep import
     # of this module cheap for tools that only need ``app``'s name.
-    from miadeps.cli import _attack, _datasets, _properties, _report, _study  # noqa: F401
+    from miadeps.cli import (  # noqa: F401
+        _attack,
+        _datasets,
+        _properties,
+        _report,
+        _study,
+    )
 
     try:
         code = app(args=argv, prog_name="miadeps", standalone_mode=False)
