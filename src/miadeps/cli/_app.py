@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from miadeps.cli import (  # noqa: F401
         _attack,
         _datasets,
+        _defend,
         _properties,
         _report,
         _study,

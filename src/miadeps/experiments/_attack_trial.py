@@ -16,7 +16,8 @@ from miadeps import __version__
 from miadeps.attacks import ShadowModelAttack
 from miadeps.datasets import Dataset
 from miadeps.exceptions import ConfigError
-from miadeps.experiments._measure import measure_target
+from miadeps.experiments._defended import check_defense, fit_defended_target
+from miadeps.experiments._measure import fairness_groups, measure_target
 from miadeps.metrics import DEFAULT_FPRS, attack_report
 from miadeps.models import MODEL_KINDS, fit_models
 from miadeps.sampling import split_target_shadow
@@ -56,6 +57,10 @@ class AttackConfig:
     mi_models : int
         Retrainings used to estimate the mutual information I_X of the
         target's recipe; 0 skips it.
+    defense, lam, defense_variant
+        How the target trains (see :func:`miadeps.defenses.train_defended`);
+        "none" by default. The shadows always train without it: the attacker
+        imitates the recipe it believes the target used.
     seed : int
         The one seed every random choice of the trial flows from.
     """
@@ -75,6 +80,9 @@ class AttackConfig:
     combine: str = "pool"
     fairness_attribute: str | None = None
     mi_models: int = 16
+    defense: str = "none"
+    lam: float = 0.0
+    defense_variant: str = "l1_exp"
     seed: int = 0
 
     def validate(self) -> AttackConfig:
@@ -101,6 +109,7 @@ class AttackConfig:
             raise ConfigError(
                 f"mi_models must be 0 (skip I_X) or at least 4; got {self.mi_models!r}"
             )
+        check_defense(self.defense, self.lam, self.target)
         return self
 
     def resolved_shadow_params(self) -> dict:
@@ -146,9 +155,25 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
     members, nonmembers = split.target.members, split.target.nonmembers
 
     logger.info("training the %s target on %d records", config.target, members.size)
-    target = fit_models(
-        config.target, config.target_params, X, y, [members], [target_seed]
-    )[0]
+    defense = None
+    if config.defense == "none":
+        target = fit_models(
+            config.target, config.target_params, X, y, [members], [target_seed]
+        )[0]
+    else:
+        groups, _ = fairness_groups(dataset, config.fairness_attribute)
+        target, defense = fit_defended_target(
+            X,
+            y,
+            members,
+            config.target_params,
+            target_seed,
+            defense=config.defense,
+            lam=config.lam,
+            variant=config.defense_variant,
+            groups=groups,
+            random_state=target_seed,
+        )
     trained = time.perf_counter()
 
     attack = ShadowModelAttack(
@@ -199,6 +224,7 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
         },
         "data": data_row,
         "model": model_row,
+        **({"defense": defense} if defense is not None else {}),
         "attack": {
             "shadow": config.shadow,
             "n_shadows": config.n_shadows,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from miadeps.models._ann import ANNClassifier, fit_ann_batch
+from miadeps.models._ann import ANNClassifier, fit_ann_batch, seed_from
 from miadeps.models._factory import MODEL_KINDS, fit_models, make_model
 from miadeps.models._spec import ACTIVATIONS, OPTIMIZERS, MLPSpec
 from miadeps.models._svm import SVMClassifier
@@ -33,6 +33,7 @@ __all__ = [
     "make_model",
     "mlp_logits",
     "param_shapes",
+    "seed_from",
     "train_mlps",
 ]
 

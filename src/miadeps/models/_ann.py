@@ -226,6 +226,31 @@ class ANNClassifier(ClassifierMixin, BaseEstimator):
             device=self.device,
         )
 
+    def mlp_spec(self, n_features: int, n_classes: int) -> MLPSpec:
+        """The engine's :class:`MLPSpec` for this configuration."""
+        return self._spec(n_features, n_classes)
+
+    def with_stack(self, stack: MLPStack, classes, random_state) -> ANNClassifier:
+        """A fitted copy holding one net trained elsewhere (e.g. by a defense).
+
+        Parameters
+        ----------
+        stack : MLPStack
+            One net (``len(stack) == 1``) of this configuration's shape,
+            trained with the seed ``seed_from(random_state)``, as ``fit``
+            would have.
+        classes : array-like of shape (n_classes,)
+            The labels the net's output columns stand for, sorted.
+        random_state : int or None
+            The copy's ``random_state``.
+        """
+        if len(stack) != 1:
+            raise ConfigError(f"with_stack takes one net; got a stack of {len(stack)}")
+        model = clone(self).set_params(random_state=random_state)
+        model._set_fitted(np.asarray(classes), stack, seed_from(random_state))
+        model.n_features_in_ = stack.spec.n_features
+        return model
+
     def _set_fitted(self, classes, stack: MLPStack, seed: int) -> None:
         self.classes_ = classes
         self.stack_ = stack
