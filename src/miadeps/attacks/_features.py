@@ -23,6 +23,23 @@ def full_proba(model, X, classes: np.ndarray) -> np.ndarray:
     return out
 
 
+def check_shadow_records(X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The attacker's records as float32 ``X``, labels ``y`` and their classes."""
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise DataError(
+            f"X must be 2-d with one row per label; got X {X.shape}, y {y.shape}"
+        )
+    classes = np.unique(y)
+    if classes.size < 2:
+        raise DataError(
+            f"the shadow records hold one class only ({classes.tolist()}); "
+            "shadow models need at least two"
+        )
+    return X, y, classes
+
+
 def check_prediction_vectors(
     proba, labels, classes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

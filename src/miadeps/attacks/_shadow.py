@@ -14,6 +14,7 @@ from miadeps.attacks._features import (
     FEATURE_MODES,
     attack_inputs,
     check_prediction_vectors,
+    check_shadow_records,
     full_proba,
 )
 from miadeps.exceptions import ConfigError, DataError, NotFittedError
@@ -164,18 +165,7 @@ class ShadowModelAttack(BaseEstimator):
         self
         """
         self._validate_params()
-        X = np.asarray(X, dtype=np.float32)
-        y = np.asarray(y)
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise DataError(
-                f"X must be 2-d with one row per label; got X {X.shape}, y {y.shape}"
-            )
-        self.classes_ = np.unique(y)
-        if self.classes_.size < 2:
-            raise DataError(
-                f"the shadow records hold one class only ({self.classes_.tolist()}); "
-                "shadow models need at least two"
-            )
+        X, y, self.classes_ = check_shadow_records(X, y)
 
         rng = as_generator(self.random_state)
         self.shadow_kinds_ = (

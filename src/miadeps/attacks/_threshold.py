@@ -17,8 +17,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_curve
 
 from miadeps._random import as_generator, draw_seeds
-from miadeps.attacks._features import check_prediction_vectors, full_proba
-from miadeps.exceptions import ConfigError, DataError, NotFittedError
+from miadeps.attacks._features import (
+    check_prediction_vectors,
+    check_shadow_records,
+    full_proba,
+)
+from miadeps.exceptions import ConfigError, NotFittedError
 from miadeps.models import MODEL_KINDS, fit_models
 from miadeps.sampling import check_member_rate, split_members
 
@@ -182,18 +186,7 @@ class ThresholdAttack(BaseEstimator):
             If ``X`` and ``y`` do not match or ``y`` holds one class only.
         """
         self._validate_params()
-        X = np.asarray(X, dtype=np.float32)
-        y = np.asarray(y)
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise DataError(
-                f"X must be 2-d with one row per label; got X {X.shape}, y {y.shape}"
-            )
-        self.classes_ = np.unique(y)
-        if self.classes_.size < 2:
-            raise DataError(
-                f"the shadow records hold one class only ({self.classes_.tolist()}); "
-                "shadow models need at least two"
-            )
+        X, y, self.classes_ = check_shadow_records(X, y)
 
         rng = as_generator(self.random_state)
         splits = [
