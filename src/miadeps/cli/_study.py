@@ -35,7 +35,6 @@ from miadeps.experiments import (
     study_table,
     study_targets,
 )
-from miadeps.reports import write_report
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +182,9 @@ def run(
                 )
             failed += summary.failed
     if report:
+        # matplotlib loads only when a report is asked for.
+        from miadeps.reports import write_report
+
         root = (out or Path("runs")) if len(specs) > 1 else run_dirs[0]
         state["err"].print(f"report: {write_report(root)}", markup=False)
     if failed:

@@ -1,27 +1,35 @@
-"""Training the target under a defense (miadeps.defenses) inside a trial."""
+"""Training the target under a defense (miadeps.defenses) inside a trial.
+
+``miadeps.defenses`` builds torch penalties, so it is imported only when a
+defense is asked for: undefended trials, and every command of the CLI, start
+without loading torch on its account.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from miadeps.defenses import DEFENSES, train_defended
 from miadeps.exceptions import ConfigError
 from miadeps.models import make_model, seed_from
 
 
 def check_defense(defense: str, lam: float, target: str) -> None:
     """Refuse a defense the trial cannot apply, before anything trains."""
+    if not (isinstance(lam, (int, float)) and lam >= 0):
+        raise ConfigError(f"lam must be a number >= 0; got {lam!r}")
+    if defense == "none":
+        return
+    from miadeps.defenses import DEFENSES
+
     if defense not in DEFENSES:
         raise ConfigError(
             f"unknown defense {defense!r}; choose one of {', '.join(DEFENSES)}"
         )
-    if defense != "none" and target != "ann":
+    if target != "ann":
         raise ConfigError(
             f"defense {defense!r} regularizes neural nets; the target is "
             f"{target!r}, so use --target ann or --defense none"
         )
-    if not (isinstance(lam, (int, float)) and lam >= 0):
-        raise ConfigError(f"lam must be a number >= 0; got {lam!r}")
 
 
 def fit_defended_target(
@@ -43,6 +51,8 @@ def fit_defended_target(
     of what the defense measured: the property ``r`` after every epoch and
     its largest fall ("max diff" in the study).
     """
+    from miadeps.defenses import train_defended
+
     template = make_model("ann", **params)
     classes = np.unique(y[members])
     codes = np.searchsorted(classes, y).clip(0, classes.size - 1)
