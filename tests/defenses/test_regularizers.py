@@ -123,8 +123,8 @@ def test_train_defended_same_random_state_same_numbers():
 
 
 def test_train_defended_rejects_unknown_defense_listing_choices():
-    with pytest.raises(ConfigError, match="'dropout'") as info:
-        train("dropout", 0.1)
+    with pytest.raises(ConfigError, match="'l3'") as info:
+        train("l3", 0.1)
     for name in DEFENSES:
         assert repr(name) in str(info.value)
 
