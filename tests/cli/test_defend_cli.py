@@ -3,6 +3,7 @@ import json
 import pytest
 
 from miadeps.cli import main
+from miadeps.defenses import DEFENSES
 
 SMALL = ["--target-size", "1000", "--shadow-size", "1000", "--target-param", "epochs=4"]
 
@@ -54,6 +55,10 @@ def test_defend_with_lambda_zero_equals_no_defense(capsys):
         (["--defense", "dp"], "unknown defense 'dp'"),
         (["--lam", "-1"], "lam must be a number >= 0"),
         (["--variant", "cubic"], "cubic"),
+        (["--noise-multiplier", "0"], "noise_multiplier must be a number > 0; got 0"),
+        (["--max-grad-norm", "-1"], "max_grad_norm must be a number > 0; got -1"),
+        (["--delta", "2"], "delta must lie in (0, 1)"),
+        (["--dropout", "1.5"], "dropout must lie in [0, 1)"),
     ],
 )
 def test_defend_bad_input_one_line_exit_2(capsys, args, message):
@@ -61,3 +66,20 @@ def test_defend_bad_input_one_line_exit_2(capsys, args, message):
     assert code == 2 and out == ""
     assert err.startswith("error: ") and message in err
     assert err.strip().count("\n") == 0
+
+
+@pytest.mark.skipif("dp-sgd" not in DEFENSES, reason="needs DP-SGD")
+def test_defend_dp_sgd_prints_its_epsilon(capsys):
+    tiny = ["--target-size", "300", "--shadow-size", "300", "--target-param"]
+    args = ["defend", "--defense", "dp-sgd", "--noise-multiplier", "2", *tiny]
+    args += ["epochs=2"]
+    code, out, _ = _run(capsys, *args, "--delta", "1e-4", "--json")
+    assert code == 0
+    defense = json.loads(out)["defense"]
+    assert defense["noise_multiplier"] == 2.0 and defense["delta"] == 1e-4
+    assert 0 < defense["epsilon"] < float("inf")
+
+    code, out, _ = _run(capsys, *args, "--delta", "1e-4")
+    assert code == 0
+    assert "noise multiplier sigma" in out and "epsilon" in out
+    assert f"{defense['epsilon']:.4f}" in out

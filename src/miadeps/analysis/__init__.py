@@ -16,6 +16,8 @@ read no file and draw nothing.
   :data:`PAPER_CLAIMS` and :func:`check_claims`;
 - :func:`correlation_table`: Pearson and Spearman correlation of every pair
   of measured properties (the paper's Table 4);
+- defenses compared (the paper's Table 5): :func:`defense_table` and the
+  claim check :func:`check_defense_tradeoff`;
 - tables: :func:`summary_table`, :func:`depth_l2_table` (Table 3),
   :func:`model_type_matrix` (Table 2), :func:`drop_low_utility`.
 """
@@ -26,6 +28,15 @@ from miadeps.analysis._correlation import (
     ATTACK_PROPERTIES,
     correlation_table,
     property_columns,
+)
+from miadeps.analysis._defense_table import (
+    DEFENSE_COLUMN,
+    DEFENSE_TABLE_METRICS,
+    FAIRNESS_DEFENSES,
+    check_defense_tradeoff,
+    defense_parameter,
+    defense_table,
+    target_columns,
 )
 from miadeps.analysis._group_checks import (
     check_best_varies,
@@ -86,7 +97,10 @@ __all__ = [
     "ATTACK_METRICS",
     "ATTACK_PROPERTIES",
     "CORRELATION_CLAIM",
+    "DEFENSE_COLUMN",
+    "DEFENSE_TABLE_METRICS",
     "DEPTH_L2_METRICS",
+    "FAIRNESS_DEFENSES",
     "FAILS",
     "HOLDS",
     "INCONCLUSIVE",
@@ -102,6 +116,7 @@ __all__ = [
     "check_best_varies",
     "check_claims",
     "check_correlation_claim",
+    "check_defense_tradeoff",
     "check_difference",
     "check_dip",
     "check_lower_bound",
@@ -115,6 +130,8 @@ __all__ = [
     "column_label",
     "column_unit",
     "correlation_table",
+    "defense_parameter",
+    "defense_table",
     "depth_l2_table",
     "drop_low_utility",
     "format_p",
@@ -125,5 +142,6 @@ __all__ = [
     "rank_correlation",
     "setting_label",
     "summary_table",
+    "target_columns",
     "welch_difference",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from miadeps.analysis._defense_table import check_defense_tradeoff
 from miadeps.analysis._group_checks import (
     check_best_varies,
     check_difference,
@@ -233,11 +234,14 @@ _CLAIMS = (
             ),
         ),
     ),
+    PaperClaim(
+        "defenses",
+        "Table 5",
+        "The fairness regularizers lower MIA accuracy while keeping the "
+        "target's utility.",
+        (ClaimCheck(check_defense_tradeoff),),
+    ),
 )
-
-# TODO(issue-6): the paper's Table 5 (fairness regularizers cut MIA accuracy
-# and keep utility) has no built-in study yet; add its claim when a defense
-# study exists.
 
 #: The paper's claims by the built-in study that tests them.
 PAPER_CLAIMS: dict[str, PaperClaim] = {claim.study: claim for claim in _CLAIMS}

@@ -21,7 +21,13 @@ from miadeps.cli._data import (
 )
 from miadeps.cli._params import parse_params
 from miadeps.cli._render import DATA_LABELS, MODEL_LABELS, fmt, jsonable
-from miadeps.experiments import AttackConfig, run_attack
+from miadeps.exceptions import ConfigError
+from miadeps.experiments import (
+    EXTRA_ATTACKS,
+    AttackConfig,
+    check_extra_attacks,
+    run_attack,
+)
 
 
 def render_attack(result: dict) -> Table:
@@ -62,6 +68,45 @@ def render_attack(result: dict) -> Table:
     return table
 
 
+def render_attacks(result: dict) -> Table:
+    """The table of every attack on the target, when ``--also`` named some."""
+    table = Table(
+        title=f"every attack on the same target (member rate "
+        f"{result['attack']['member_rate']:.2f})",
+        show_header=True,
+    )
+    table.add_column("attack")
+    for name in ("AUC", "balanced accuracy", "TPR at 0.1% FPR", "TPR at 1% FPR"):
+        table.add_column(name, justify="right")
+    for key, metrics in result["attacks"].items():
+        if not isinstance(metrics, dict):
+            continue
+        tpr = metrics["tpr_at_fpr"]
+        table.add_row(
+            key.replace("_", "-"),
+            fmt(metrics["auc"]),
+            fmt(metrics["balanced_accuracy"]),
+            fmt(tpr["0.001"]),
+            fmt(tpr["0.01"]),
+        )
+    return table
+
+
+def parse_attacks(text: str | None) -> tuple[str, ...]:
+    """``"lira-online,rmia-offline"`` as a tuple; ``"all"`` for every attack."""
+    if not text:
+        return ()
+    if text.strip() == "all":
+        return EXTRA_ATTACKS
+    names = tuple(part.strip() for part in text.split(","))
+    if "" in names:
+        raise ConfigError(
+            f"--also {text!r} has an empty name; give names separated by commas, "
+            "e.g. --also lira-online,rmia-offline"
+        )
+    return names
+
+
 @app.command()
 def attack(
     dataset: str = DATASET,
@@ -100,10 +145,21 @@ def attack(
     shadow_param: list[str] = typer.Option(
         [], "--shadow-param", help="Shadow hyper-parameter KEY=VALUE (repeatable)."
     ),
+    also: str = typer.Option(
+        None,
+        "--also",
+        help="Attacks run on the same target besides the shadow-model attack, "
+        f"comma-separated, or 'all': {', '.join(EXTRA_ATTACKS)}.",
+    ),
+    references: int = typer.Option(
+        8, "--references", help="Reference models of LiRA and RMIA (at least 4)."
+    ),
     seed: int = typer.Option(0, help="The seed of every random choice."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Train a target model, attack it with shadow models, print the metrics."""
+    # Checked before the data load, which takes a while on a large file.
+    extra = check_extra_attacks(parse_attacks(also), references)
     ds = load_data(dataset, data, label, sensitive, positive, threshold)
     config = AttackConfig(
         target=target,
@@ -120,6 +176,8 @@ def attack(
         attack_features=attack_features,
         fairness_attribute=fairness_attribute,
         mi_models=mi_models,
+        also=extra,
+        n_references=references,
         seed=seed,
     )
     status = state["err"].status("attacking", spinner="dots")
@@ -131,4 +189,6 @@ def attack(
         state["out"].print_json(json.dumps(jsonable(result)), highlight=False)
         return
     state["out"].print(render_attack(result))
+    if "attacks" in result:
+        state["out"].print(render_attacks(result))
     state["err"].print(f"done in {timings['total_s']:.1f} s")

@@ -23,12 +23,26 @@ from miadeps.cli._params import parse_params
 from miadeps.cli._render import fmt, jsonable
 from miadeps.experiments import AttackConfig, run_attack
 
+# What the defense reports besides r, in the order shown.
+_SETTINGS = (
+    ("noise_multiplier", "noise multiplier sigma"),
+    ("max_grad_norm", "clipping norm C"),
+    ("dropout", "dropout rate"),
+    ("n_reference", "held-out reference rows"),
+    ("epsilon", "epsilon"),
+    ("delta", "delta"),
+)
+
 
 def render_defense(defense: dict) -> Table:
-    """The property r the defense measured after each epoch."""
+    """The defense's settings, its privacy guarantee, and r after each epoch."""
     table = Table(title=f"defense {defense['name']}, lambda {defense['lam']:g}")
     table.add_column("epoch", justify="right")
     table.add_column("r", justify="right")
+    for key, label in _SETTINGS:
+        if defense.get(key) is not None:
+            value = defense[key]
+            table.add_row(label, f"{value:.3g}" if key == "delta" else fmt(value))
     for epoch, r in enumerate(defense.get("r_per_epoch", []), start=1):
         table.add_row(str(epoch), fmt(r))
     if "max_diff" in defense:
@@ -47,11 +61,26 @@ def defend(
     defense: str = typer.Option(
         "group-fairness",
         "--defense",
-        help="none, l1, l2, group-fairness, predictive-fairness, individual-fairness.",
+        help="none, l1, l2, group-fairness, predictive-fairness, "
+        "individual-fairness, mutual-information, dp-sgd, dropout, adversarial. "
+        "mutual-information and adversarial hold out as many records as the "
+        "target trains on, taken from those neither set uses.",
     ),
     lam: float = typer.Option(0.001, "--lam", help="Weight of the penalty."),
     variant: str = typer.Option(
         "l1_exp", "--variant", help="Property penalty: l1_exp (paper) or l2_lin."
+    ),
+    noise_multiplier: float = typer.Option(
+        1.0, "--noise-multiplier", help="DP-SGD: noise scale sigma, > 0."
+    ),
+    max_grad_norm: float = typer.Option(
+        1.0, "--max-grad-norm", help="DP-SGD: per-record clipping norm C, > 0."
+    ),
+    delta: float = typer.Option(
+        None, "--delta", help="DP-SGD: delta in (0, 1); default below 1/n."
+    ),
+    dropout: float = typer.Option(
+        0.5, "--dropout", help="dropout: drop rate in [0, 1)."
     ),
     fairness_attribute: str = typer.Option(
         None, "--fairness-attribute", help="Attribute whose two groups r compares."
@@ -69,7 +98,10 @@ def defend(
     seed: int = typer.Option(0, help="The seed of every random choice."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Train a neural-net target under a defense, attack it, print both."""
+    """Train a neural-net target under a defense, attack it, print both.
+
+    For dp-sgd the (epsilon, delta) guarantee is printed with the defense.
+    """
     ds = load_data(dataset, data, label, sensitive, positive, threshold)
     config = AttackConfig(
         target="ann",
@@ -84,6 +116,12 @@ def defend(
         defense=defense,
         lam=lam,
         defense_variant=variant,
+        defense_params={
+            "noise_multiplier": noise_multiplier,
+            "max_grad_norm": max_grad_norm,
+            "delta": delta,
+            "dropout": dropout,
+        },
         seed=seed,
     )
     result = run_attack(ds, config)

@@ -28,6 +28,8 @@ from miadeps.experiments._backends import (
     make_backend,
 )
 from miadeps.experiments._builtin import (
+    BUILTIN_STUDIES,
+    EXTRA_STUDIES,
     PAPER_STUDIES,
     SUITE,
     StudyInfo,
@@ -37,6 +39,13 @@ from miadeps.experiments._builtin import (
     study_targets,
 )
 from miadeps.experiments._execute import TaskResult, run_task, run_trial
+from miadeps.experiments._extra_attacks import (
+    EXTRA_ATTACKS,
+    ROC_FPR_GRID,
+    attack_key,
+    check_extra_attacks,
+    roc_on_grid,
+)
 from miadeps.experiments._runner import (
     RunSummary,
     default_run_dir,
@@ -65,8 +74,12 @@ from miadeps.experiments._trials import (
 )
 
 __all__ = [
+    "BUILTIN_STUDIES",
     "DEFAULT_METRICS",
+    "EXTRA_ATTACKS",
+    "EXTRA_STUDIES",
     "PAPER_STUDIES",
+    "ROC_FPR_GRID",
     "STORE_FILE",
     "SUITE",
     "AttackConfig",
@@ -88,7 +101,9 @@ __all__ = [
     "Trial",
     "TrialSpec",
     "aggregate",
+    "attack_key",
     "builtin_spec_text",
+    "check_extra_attacks",
     "default_run_dir",
     "expand_trials",
     "group_tasks",
@@ -97,6 +112,7 @@ __all__ = [
     "make_backend",
     "open_run",
     "resolve_spec",
+    "roc_on_grid",
     "run_attack",
     "run_study",
     "run_task",

@@ -16,7 +16,18 @@ from miadeps import __version__
 from miadeps.attacks import ShadowModelAttack
 from miadeps.datasets import Dataset
 from miadeps.exceptions import ConfigError
-from miadeps.experiments._defended import check_defense, fit_defended_target
+from miadeps.experiments._defended import (
+    check_defense,
+    fit_defended_target,
+    pick_reference_rows,
+    reference_size,
+)
+from miadeps.experiments._extra_attacks import (
+    ROC_FPR_GRID,
+    check_extra_attacks,
+    roc_on_grid,
+    run_extra_attacks,
+)
 from miadeps.experiments._measure import fairness_groups, measure_target
 from miadeps.metrics import DEFAULT_FPRS, attack_report
 from miadeps.models import MODEL_KINDS, fit_models
@@ -61,6 +72,16 @@ class AttackConfig:
         How the target trains (see :func:`miadeps.defenses.train_defended`);
         "none" by default. The shadows always train without it: the attacker
         imitates the recipe it believes the target used.
+    defense_params : dict
+        The defense's other settings: ``noise_multiplier``,
+        ``max_grad_norm`` and ``delta`` (DP-SGD) and ``dropout``; each is
+        passed on only to the defense that uses it.
+    also : tuple of str
+        Attacks run on the same target besides the shadow-model attack, from
+        :data:`~miadeps.experiments.EXTRA_ATTACKS` (threshold attacks, LiRA
+        and RMIA, online and offline); empty by default.
+    n_references : int
+        Reference models of LiRA and RMIA (at least 4).
     seed : int
         The one seed every random choice of the trial flows from.
     """
@@ -83,6 +104,9 @@ class AttackConfig:
     defense: str = "none"
     lam: float = 0.0
     defense_variant: str = "l1_exp"
+    defense_params: dict = field(default_factory=dict)
+    also: tuple[str, ...] = ()
+    n_references: int = 8
     seed: int = 0
 
     def validate(self) -> AttackConfig:
@@ -109,7 +133,8 @@ class AttackConfig:
             raise ConfigError(
                 f"mi_models must be 0 (skip I_X) or at least 4; got {self.mi_models!r}"
             )
-        check_defense(self.defense, self.lam, self.target)
+        check_defense(self.defense, self.lam, self.target, self.defense_params)
+        check_extra_attacks(self.also, self.n_references)
         return self
 
     def resolved_shadow_params(self) -> dict:
@@ -136,13 +161,22 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
         target set), ``model`` (properties of the target), ``attack`` (every
         metric of
         :func:`miadeps.metrics.attack_report`, at the evaluation set's member
-        rate), ``timings`` (seconds per step, the only entry that varies
+        rate), ``attacks`` (only when ``config.also`` names attacks: per
+        attack key, e.g. ``lira_online``, every metric of ``attack_report``
+        and ``roc_tpr``, its TPR at each rate of
+        :data:`~miadeps.experiments.ROC_FPR_GRID`, which ``roc_fpr`` holds;
+        ``shadow`` holds the same for the shadow-model attack), ``timings``
+        (seconds per step and per extra attack, the only entry that varies
         between identical runs) and ``version``.
     """
     config.validate()
     started = time.perf_counter()
-    seeds = np.random.SeedSequence(config.seed).spawn(3)
-    split_seed, target_seed, attack_seed = (int(s.generate_state(1)[0]) for s in seeds)
+    # A fourth stream, for the defender's held-out rows, leaves the first
+    # three (and so every undefended trial) as they were.
+    seeds = np.random.SeedSequence(config.seed).spawn(4)
+    split_seed, target_seed, attack_seed, reference_seed = (
+        int(s.generate_state(1)[0]) for s in seeds
+    )
     X, y = dataset.X, dataset.y
 
     split = split_target_shadow(
@@ -162,6 +196,17 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
         )[0]
     else:
         groups, _ = fairness_groups(dataset, config.fairness_attribute)
+        reference = None
+        wanted = reference_size(config.defense, members.size, 1.0)
+        if wanted:
+            used = np.concatenate([split.target.indices, split.shadow_pool])
+            reference = pick_reference_rows(
+                dataset.n_records,
+                used,
+                wanted,
+                reference_seed,
+                defense=config.defense,
+            )
         target, defense = fit_defended_target(
             X,
             y,
@@ -173,6 +218,8 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
             variant=config.defense_variant,
             groups=groups,
             random_state=target_seed,
+            defense_params=config.defense_params,
+            reference=reference,
         )
     trained = time.perf_counter()
 
@@ -196,6 +243,32 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
     scores = attack.decision_function(proba, y[rows])
     report = attack_report(split.target.membership, scores, fprs=DEFAULT_FPRS)
     evaluated = time.perf_counter()
+
+    extra, extra_timings = {}, {}
+    if config.also:
+        # The attacker's models imitate the target's kind and recipe, as the
+        # shadow models do; "all" shadows leave the target's own.
+        same = config.shadow != "all"
+        extra, extra_timings = run_extra_attacks(
+            X,
+            y,
+            split,
+            target,
+            config.also,
+            kind=config.shadow if same else config.target,
+            params=config.resolved_shadow_params() if same else config.target_params,
+            n_shadows=config.n_shadows,
+            member_rate=config.member_rate,
+            n_references=config.n_references,
+            seed=config.seed,
+        )
+        shadow_roc = roc_on_grid(split.target.membership, scores)
+        extra = {
+            "roc_fpr": list(ROC_FPR_GRID),
+            "shadow": {**report, "roc_tpr": shadow_roc},
+            **extra,
+        }
+    extra_done = time.perf_counter()
 
     data_row, model_row = measure_target(
         dataset,
@@ -231,11 +304,13 @@ def run_attack(dataset: Dataset, config: AttackConfig) -> dict:
             "n_attack_records": attack.n_attack_records_,
             **report,
         },
+        **({"attacks": extra} if extra else {}),
         "timings": {
             "target_s": trained - started,
             "attack_fit_s": attacked - trained,
             "evaluate_s": evaluated - attacked,
-            "properties_s": finished - evaluated,
+            **extra_timings,
+            "properties_s": finished - extra_done,
             "total_s": finished - started,
         },
         "version": __version__,

@@ -20,6 +20,8 @@ from miadeps.experiments._spec import StudySpec, resolve_spec
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BUILTIN_STUDIES",
+    "EXTRA_STUDIES",
     "PAPER_STUDIES",
     "SUITE",
     "StudyInfo",
@@ -43,8 +45,13 @@ PAPER_STUDIES = (
     "indistinguishability",
     "fairness",
     "depth-l2",
+    "defenses",
 )
-#: The name that runs every built-in study.
+#: Built-in studies beyond the paper's experiments; the suite leaves them out.
+EXTRA_STUDIES = ("attacks",)
+#: Every built-in study: the paper's, then the others.
+BUILTIN_STUDIES = (*PAPER_STUDIES, *EXTRA_STUDIES)
+#: The name that runs every study of the paper.
 SUITE = "paper"
 
 
@@ -77,10 +84,10 @@ def builtin_spec_text(name: str) -> str:
     ConfigError
         If ``name`` is not a built-in study; the message lists them.
     """
-    if name not in PAPER_STUDIES:
+    if name not in BUILTIN_STUDIES:
         raise ConfigError(
-            f"unknown study {name!r}; choose one of {', '.join(PAPER_STUDIES)}, "
-            f"{SUITE} (all of them), or give the path of a SPEC.toml file"
+            f"unknown study {name!r}; choose one of {', '.join(BUILTIN_STUDIES)}, "
+            f"{SUITE} (all of the paper's), or give the path of a SPEC.toml file"
         )
     return (
         resources.files("miadeps.experiments")
@@ -110,7 +117,7 @@ def load_study(
     Parameters
     ----------
     target : str or Path
-        A built-in study's name (see :data:`PAPER_STUDIES`) or the path of
+        A built-in study's name (see :data:`BUILTIN_STUDIES`) or the path of
         a TOML spec file.
     profile : str, optional
         The profile to merge in (``"quick"`` or ``"paper"`` for the built-in
@@ -130,7 +137,7 @@ def load_study(
         the spec does not validate.
     """
     name = str(target)
-    if name in PAPER_STUDIES:
+    if name in BUILTIN_STUDIES:
         raw = _parse(builtin_spec_text(name), name)
         return resolve_spec(raw, source=name, profile=profile, reps=reps, seed=seed)
     path = Path(target)
@@ -160,10 +167,10 @@ def list_studies() -> list[StudyInfo]:
     Returns
     -------
     list of StudyInfo
-        In the order of :data:`PAPER_STUDIES`.
+        In the order of :data:`BUILTIN_STUDIES`.
     """
     infos = []
-    for name in PAPER_STUDIES:
+    for name in BUILTIN_STUDIES:
         raw = _parse(builtin_spec_text(name), name)
         trials = {}
         for profile in sorted(raw.get("profiles", {})):

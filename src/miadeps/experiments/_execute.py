@@ -20,6 +20,7 @@ import numpy as np
 from miadeps.datasets import Dataset, load_csv, load_dataset
 from miadeps.exceptions import ConfigError
 from miadeps.experiments._attack_trial import AttackConfig, run_attack
+from miadeps.experiments._defended import reference_size
 from miadeps.experiments._spec import DatasetSpec, TrialSpec
 from miadeps.experiments._trials import Trial
 from miadeps.models import make_model
@@ -127,8 +128,16 @@ def attack_config(spec: TrialSpec, seed: int) -> AttackConfig:
         per_class=spec.attack.per_class,
         attack_features=spec.attack.features,
         combine=spec.attack.combine,
+        also=tuple(spec.attack.also),
+        n_references=spec.attack.n_references,
         fairness_attribute=spec.measure.fairness_attribute,
         mi_models=spec.measure.mi_models,
+        defense=spec.defense.name,
+        lam=spec.defense.lam,
+        defense_variant=spec.defense.variant,
+        defense_params=spec.defense.model_dump(
+            include={"noise_multiplier", "max_grad_norm", "delta", "dropout"}
+        ),
         seed=seed,
     )
 
@@ -140,9 +149,14 @@ def _draw(spec: TrialSpec, dataset: Dataset, seed: int) -> tuple[Dataset, dict]:
     in_group = None
     if sampling.feature_balance is not None:
         in_group = _balance_groups(spec.dataset, dataset)
+    # A defense that learns from held-out rows gets them drawn here too:
+    # run_attack takes them from the records neither set uses.
+    held_out = reference_size(
+        spec.defense.name, sampling.target_size, sampling.member_rate
+    )
     rows = sample_with_properties(
         dataset.y,
-        sampling.target_size + sampling.shadow_size,
+        sampling.target_size + sampling.shadow_size + held_out,
         class_balance=sampling.class_balance,
         in_group=in_group,
         group_share=sampling.feature_balance,
@@ -213,8 +227,9 @@ def run_trial(trial: Trial) -> dict:
         group among them, features kept), and every
         entry of :func:`~miadeps.experiments.run_attack`'s result except its
         ``config`` (which ``spec.*`` holds): ``dataset``, ``member_rate``,
-        ``target.*``, ``data.*``, ``model.*``, ``attack.*``, ``timings.*``
-        and ``version``. Only ``timings.*`` differ between runs.
+        ``target.*``, ``data.*``, ``model.*``, ``attack.*``, ``attacks.*``
+        (when the spec asks for extra attacks; ROC curves as JSON lists),
+        ``timings.*`` and ``version``. Only ``timings.*`` differ between runs.
     """
     started = time.perf_counter()
     dataset = spec_dataset(trial.spec.dataset)

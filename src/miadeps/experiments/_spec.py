@@ -16,7 +16,14 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from miadeps.exceptions import ConfigError
 from miadeps.models import MODEL_KINDS
@@ -27,6 +34,7 @@ __all__ = [
     "AttackSpec",
     "DEFAULT_METRICS",
     "DatasetSpec",
+    "DefenseSpec",
     "MeasureSpec",
     "ModelSpec",
     "SamplingSpec",
@@ -167,13 +175,27 @@ class ShadowSpec(ModelSpec):
 
 
 class AttackSpec(_Spec):
-    """The attack models (see :class:`miadeps.attacks.ShadowModelAttack`)."""
+    """The attacks (see :class:`miadeps.attacks.ShadowModelAttack`).
+
+    Attributes
+    ----------
+    model, params, per_class, features, combine
+        The shadow-model attack's attack models.
+    also : tuple of str
+        Attacks run on the same target besides the shadow-model attack
+        (names of :data:`miadeps.experiments.EXTRA_ATTACKS`, e.g.
+        ``"lira-online"``); empty by default.
+    n_references : int
+        Reference models of LiRA and RMIA.
+    """
 
     model: str = "ann"
     params: dict[str, Any] = Field(default_factory=dict)
     per_class: bool = True
     features: Literal["log", "proba"] = "log"
     combine: Literal["pool", "stack"] = "pool"
+    also: tuple[str, ...] = ()
+    n_references: int = Field(8, ge=4)
 
     @model_validator(mode="after")
     def _known_model(self) -> AttackSpec:
@@ -182,6 +204,11 @@ class AttackSpec(_Spec):
                 f"unknown attack model {self.model!r}; choose one of "
                 f"{', '.join(MODEL_KINDS)}"
             )
+        # Imported here: the attacks load torch, which reading a spec
+        # never needs otherwise.
+        from miadeps.experiments._extra_attacks import check_extra_attacks
+
+        check_extra_attacks(self.also, self.n_references)
         return self
 
 
@@ -198,6 +225,54 @@ class MeasureSpec(_Spec):
         return self
 
 
+class DefenseSpec(_Spec):
+    """How the target trains (see :func:`miadeps.defenses.train_defended`).
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`miadeps.defenses.DEFENSES`; ``"none"`` trains the
+        target as it is.
+    lam : float
+        Weight of a penalty (l1, l2, the property regularizers, adversarial).
+    variant : {"l1_exp", "l2_lin"}
+        Penalty of the property regularizers.
+    noise_multiplier, max_grad_norm : float
+        DP-SGD's noise scale sigma and per-record clipping norm C.
+    delta : float or None
+        DP-SGD's delta; None lets the defense choose (below 1 / n).
+    dropout : float
+        Drop rate of the dropout defense.
+
+    Notes
+    -----
+    Every parameter is stored whatever the defense; the trial passes only
+    those its defense uses.
+    """
+
+    name: str = "none"
+    lam: float = Field(0.0, ge=0.0, allow_inf_nan=False)
+    variant: Literal["l1_exp", "l2_lin"] = "l1_exp"
+    noise_multiplier: float = Field(1.0, gt=0.0, allow_inf_nan=False)
+    max_grad_norm: float = Field(1.0, gt=0.0, allow_inf_nan=False)
+    delta: float | None = Field(None, gt=0.0, lt=1.0)
+    dropout: float = Field(0.5, ge=0.0, lt=1.0)
+
+    @field_validator("name")
+    @classmethod
+    def _known_defense(cls, name: str) -> str:
+        if name != "none":
+            # Imported here: the defenses load torch, which a study without
+            # a defense never needs.
+            from miadeps.defenses import DEFENSES
+
+            if name not in DEFENSES:
+                raise ValueError(
+                    f"unknown defense {name!r}; choose one of {', '.join(DEFENSES)}"
+                )
+        return name
+
+
 class TrialSpec(_Spec):
     """Everything one trial does, except its seed."""
 
@@ -207,6 +282,7 @@ class TrialSpec(_Spec):
     shadow: ShadowSpec = Field(default_factory=ShadowSpec)
     attack: AttackSpec = Field(default_factory=AttackSpec)
     measure: MeasureSpec = Field(default_factory=MeasureSpec)
+    defense: DefenseSpec = Field(default_factory=DefenseSpec)
 
 
 class StudySpec(TrialSpec):
@@ -321,6 +397,14 @@ class StudySpec(TrialSpec):
     def fingerprint(self) -> str:
         """JSON of the fields that every finished trial's result depends on."""
         data = self.model_dump(mode="json", exclude=set(_NOT_FINGERPRINTED))
+        if data.get("defense") == DefenseSpec().model_dump(mode="json"):
+            # Stores written before the defense section existed stay
+            # resumable: an undefended study fingerprints as it did then.
+            del data["defense"]
+        attack = data.get("attack", {})
+        if not attack.get("also") and attack.get("n_references") == 8:
+            # Likewise for a study that runs the shadow-model attack alone.
+            del attack["also"], attack["n_references"]
         return json.dumps(data, sort_keys=True)
 
 

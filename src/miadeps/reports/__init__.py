@@ -7,12 +7,14 @@ SVG and the tables as CSV and Markdown. Nothing here trains a model.
 
 The figure functions (:func:`sweep_figure`, :func:`measured_figure`,
 :func:`depth_lines_figure`, :func:`heatmap_figure`,
-:func:`correlation_figure`) draw on matplotlib's Agg canvas without pyplot,
-so importing or using them changes no global matplotlib state.
+:func:`correlation_figure`, :func:`attack_roc_figure`) draw on
+matplotlib's Agg canvas without pyplot, so importing or using them changes
+no global matplotlib state.
 """
 
 from __future__ import annotations
 
+from miadeps.reports._attack_figures import attack_roc_figure
 from miadeps.reports._figures import (
     correlation_figure,
     depth_lines_figure,
@@ -28,6 +30,7 @@ from miadeps.reports._runs import StudyRun, find_run_dirs, load_runs
 __all__ = [
     "REPORT_FILE",
     "StudyRun",
+    "attack_roc_figure",
     "correlation_figure",
     "depth_lines_figure",
     "find_run_dirs",

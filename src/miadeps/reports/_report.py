@@ -14,6 +14,7 @@ from miadeps.analysis import (
     property_columns,
 )
 from miadeps.exceptions import ConfigError
+from miadeps.reports._attack_sections import add_attack_comparison
 from miadeps.reports._figures import correlation_figure, save_figure, style
 from miadeps.reports._format import correlation_text, write_table
 from miadeps.reports._html import ReportExtras, render_html, software_versions
@@ -108,7 +109,12 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
 
     sections = [
-        build_section(run, figures, tables, min_accuracy=min_accuracy) for run in runs
+        add_attack_comparison(
+            build_section(run, figures, tables, min_accuracy=min_accuracy),
+            figures,
+            tables,
+        )
+        for run in runs
     ]
     verdicts = [
         {

@@ -145,6 +145,10 @@ def _caption(run: StudyRun, rows: pd.DataFrame, what: str) -> str:
 
 
 def _figure(run: StudyRun, rows: pd.DataFrame, folder: Path) -> list[FigureFile]:
+    if any(c.startswith("attacks.") for c in rows.columns):
+        # A comparison of attacks gets one ROC figure per target instead
+        # (see miadeps.reports._attack_sections).
+        return []
     metrics = [m for m in FIGURE_METRICS if m in rows.columns]
     by = [c for c in run.by if rows[c].notna().any()]
     rates = member_rates(rows)
@@ -287,8 +291,13 @@ def build_section(
             section.notes.append("No setting is left after the utility filter.")
             return section
 
-    section.verdicts = check_claims(run.name, rows)
+    # Imported here: it builds on this module's FigureFile and TableBlock.
+    from miadeps.reports._defense_sections import defense_parts
+
+    defended = defense_parts(run, rows, figures, tables)
+    claim_rows = defended.claim_rows if defended else rows
+    section.verdicts = check_claims(run.name, claim_rows)
     with style():
-        section.figures = _figure(run, rows, figures)
-    section.tables = _tables(run, rows, tables)
+        section.figures = defended.figures if defended else _figure(run, rows, figures)
+    section.tables = _tables(run, rows, tables) + (defended.tables if defended else [])
     return section
