@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     # of this module cheap for tools that only need ``app``'s name.
     from miadeps.cli import (  # noqa: F401
         _attack,
+        _audit,
         _datasets,
         _defend,
         _properties,
