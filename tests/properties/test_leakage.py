@@ -4,6 +4,7 @@ from sklearn.datasets import make_classification
 
 from miadeps.exceptions import ConfigError
 from miadeps.properties import mutual_information
+from miadeps.properties._leakage import _gaussian_mi_bits
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,23 @@ def test_mutual_information_needs_in_and_out_models(data):
     X, y = data
     with pytest.raises(ConfigError, match="at least 2 'in' and 2 'out' models"):
         mutual_information(X, y, n_models=4, inclusion_rate=0.75)
+
+
+@pytest.mark.parametrize("spread", [0.0, 1e-4, 0.5])
+def test_gaussian_mi_bits_sees_a_component_narrower_than_the_span(spread):
+    # Two well separated groups, one of them (nearly) constant: inclusion is
+    # fully determined by the output, so I = H(inclusion) = 1 bit. A single
+    # grid over both components' span used to step over the narrow one.
+    rng = np.random.default_rng(0)
+    inside = np.zeros((40, 3), dtype=bool)
+    inside[:20] = True
+    stats = np.where(inside, 6.0 + spread * rng.standard_normal((40, 3)), -6.0)
+    bits = _gaussian_mi_bits(stats, inside, 0.5)
+    np.testing.assert_allclose(bits, 1.0, atol=1e-3)
+
+
+def test_gaussian_mi_bits_is_zero_for_one_shared_distribution():
+    rng = np.random.default_rng(1)
+    stats = rng.standard_normal((4000, 2))
+    inside = rng.random((4000, 2)) < 0.5
+    assert np.all(np.abs(_gaussian_mi_bits(stats, inside, 0.5)) < 0.01)

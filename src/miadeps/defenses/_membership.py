@@ -11,16 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from miadeps.exceptions import ConfigError, DataError
-
-# The spread floor of the I_X estimator, so that both fit Gaussians alike.
-from miadeps.properties._leakage import _MIN_STD
+from miadeps.properties._gaussian_mi import MIN_STD, mixture_mi_bits
 
 __all__ = ["check_reference_sets", "membership_bits"]
-
-# Standard normal quadrature on [-8, 8]: expectations over one fitted Gaussian
-# are taken on a grid scaled to that Gaussian.
-_NODES = np.linspace(-8.0, 8.0, 401)
-_NODE_WEIGHTS = np.exp(-0.5 * _NODES**2) / np.exp(-0.5 * _NODES**2).sum()
 
 
 def membership_bits(scores: np.ndarray, member: np.ndarray) -> float:
@@ -44,28 +37,20 @@ def membership_bits(scores: np.ndarray, member: np.ndarray) -> float:
     -----
     ``I = sum_c P(M = c) E[log2 p_c(S) / p(S) | M = c]`` with ``p`` the
     two-component mixture, each expectation integrated on a grid of
-    +-8 standard deviations around its own component. A single grid over
-    the span of both components (as in :mod:`miadeps.properties`' I_X
-    estimator) misses a component narrower than its step, which happens
-    when an overfit net gives all its members the same clipped confidence.
+    +-8 standard deviations around its own component
+    (:func:`miadeps.properties._gaussian_mi.mixture_mi_bits`, shared with
+    the I_X estimator).
     """
     member = np.asarray(member, dtype=bool)
-    rate = member.mean()
-    fits = [
-        (share, scores[rows].mean(), max(scores[rows].std(ddof=1), _MIN_STD))
-        for share, rows in ((rate, member), (1 - rate, ~member))
-    ]
-
-    def log_density(x, mean, spread):
-        # The 1/sqrt(2 pi) cancels in the ratio of densities.
-        return -0.5 * ((x - mean) / spread) ** 2 - np.log(spread)
-
-    nats = 0.0
-    for weight, mean, spread in fits:
-        x = mean + spread * _NODES
-        mixture = np.logaddexp(*(np.log(w) + log_density(x, m, s) for w, m, s in fits))
-        nats += weight * _NODE_WEIGHTS @ (log_density(x, mean, spread) - mixture)
-    return float(nats / np.log(2))
+    inside, outside = scores[member], scores[~member]
+    bits = mixture_mi_bits(
+        inside.mean(),
+        max(inside.std(ddof=1), MIN_STD),
+        outside.mean(),
+        max(outside.std(ddof=1), MIN_STD),
+        member.mean(),
+    )
+    return float(bits[0])
 
 
 def check_reference_sets(

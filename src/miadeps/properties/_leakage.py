@@ -21,6 +21,7 @@ import numpy as np
 from miadeps._random import as_generator, draw_seeds
 from miadeps.exceptions import ConfigError
 from miadeps.models import fit_models
+from miadeps.properties._gaussian_mi import MIN_STD, mixture_mi_bits
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,7 @@ __all__ = ["MutualInformationEstimate", "mutual_information"]
 _EPS = 1e-7
 # Below this spread two outputs are the same number for our purposes; it also
 # keeps a Gaussian fit of identical outputs finite.
-_MIN_STD = 1e-3
-_GRID = 400
+_MIN_STD = MIN_STD
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,7 @@ def _logit_confidence(proba: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def _gaussian_mi_bits(stats: np.ndarray, inside: np.ndarray, rate: float) -> np.ndarray:
     """Per-record I(inclusion; output) with a Gaussian fit per inclusion value.
 
-    ``stats`` and ``inside`` have shape (n_models, n_records). The entropy
-    of the two-component mixture has no closed form; it is integrated on a
-    grid per record.
+    ``stats`` and ``inside`` have shape (n_models, n_records).
     """
 
     def moments(mask):
@@ -119,19 +117,7 @@ def _gaussian_mi_bits(stats: np.ndarray, inside: np.ndarray, rate: float) -> np.
 
     mu1, sd1 = moments(inside)
     mu0, sd0 = moments(~inside)
-    lo = np.minimum(mu1 - 8 * sd1, mu0 - 8 * sd0)
-    hi = np.maximum(mu1 + 8 * sd1, mu0 + 8 * sd0)
-    grid = lo + (hi - lo) * np.linspace(0, 1, _GRID)[:, None]
-    step = (hi - lo) / (_GRID - 1)
-
-    def density(mu, sd):
-        return np.exp(-0.5 * ((grid - mu) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
-
-    p1, p0 = density(mu1, sd1), density(mu0, sd0)
-    mix = rate * p1 + (1 - rate) * p0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = rate * p1 * np.log2(p1 / mix) + (1 - rate) * p0 * np.log2(p0 / mix)
-    return np.nansum(terms, axis=0) * step
+    return mixture_mi_bits(mu1, sd1, mu0, sd0, rate)
 
 
 def mutual_information(
