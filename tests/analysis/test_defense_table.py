@@ -16,20 +16,22 @@ from miadeps.analysis import (
 FAIR = ("group-fairness", "predictive-fairness", "individual-fairness")
 
 
-def _rows(auc_cut, accuracy_loss, *, base_auc=0.62, reps=8, seed=0):
-    """Trials of no defense and the three fairness regularizers on two targets.
+def _rows(auc_cut, accuracy_loss, *, base_auc=0.62, reps=8, seed=0, l1_cut=0.0):
+    """Trials of no defense, plain L1 and the three fairness regularizers.
 
     ``auc_cut`` and ``accuracy_loss`` say how much each regularizer lowers
-    the attack AUC and the test accuracy of the overfit target; the default
-    target leaks nothing (AUC 0.5) whatever the defense.
+    the attack AUC and the test accuracy of the overfit target (``l1_cut``
+    how much plain L1 lowers the AUC); the default target leaks nothing
+    (AUC 0.5) whatever the defense.
     """
     rng = np.random.default_rng(seed)
     rows = []
     for width, leak in ((np.nan, 0.5), (300.0, base_auc)):
-        for name in ("none", *FAIR):
+        for name in ("none", "l1", *FAIR):
             defended = name != "none"
             for _ in range(reps):
-                cut = auc_cut if defended and leak > 0.5 else 0.0
+                cut = (l1_cut if name == "l1" else auc_cut) if leak > 0.5 else 0.0
+                cut = cut if defended else 0.0
                 loss = accuracy_loss if defended and leak > 0.5 else 0.0
                 auc = leak - cut + rng.normal(0, 0.005)
                 rows.append(
@@ -80,10 +82,23 @@ def test_check_defense_tradeoff_is_inconclusive_without_leakage_or_trials():
     assert "no trial of defense 'individual-fairness'" in verdict.rule
 
 
-def test_check_claims_runs_the_table5_check_on_both_metrics():
-    verdicts = check_claims("defenses", _rows(0.08, 0.0))
-    assert [v.metric for v in verdicts] == ["attack.accuracy", "attack.auc"]
-    assert verdicts[1].outcome == HOLDS
+@pytest.mark.parametrize(("l1_cut", "outcome"), [(0.0, HOLDS), (0.08, FAILS)])
+def test_check_defense_tradeoff_against_plain_l1(l1_cut, outcome):
+    # A regularizer that cuts no more than plain L1 at its lambda fails the
+    # comparison with L1, though it beats no defense.
+    rows = _rows(0.08, 0.002, l1_cut=l1_cut)
+
+    verdict = check_defense_tradeoff(rows, "attack.auc", baseline="l1")
+
+    assert verdict.outcome == outcome, verdict.sentence
+    assert "below plain l1" in verdict.claim
+    assert check_defense_tradeoff(rows, "attack.auc").outcome == HOLDS
+
+
+def test_check_claims_runs_the_table5_checks_on_both_metrics():
+    verdicts = check_claims("defenses", _rows(0.08, 0.0, l1_cut=0.08))
+    assert [v.metric for v in verdicts] == ["attack.accuracy", "attack.auc"] * 2
+    assert [v.outcome for v in verdicts[::2]] == [HOLDS, FAILS]
 
 
 def test_defense_table_has_one_row_per_target_defense_and_metric():
@@ -92,8 +107,11 @@ def test_defense_table_has_one_row_per_target_defense_and_metric():
     table = defense_table(rows)
 
     auc = table[table["metric"] == "attack.auc"]
-    assert len(auc) == 2 * 4
-    assert set(auc["defense"]) == {"none", *(f"{d}, lambda 0.0001" for d in FAIR)}
+    assert len(auc) == 2 * 5
+    assert set(auc["defense"]) == {
+        "none",
+        *(f"{d}, lambda 0.0001" for d in ("l1", *FAIR)),
+    }
     none = auc[(auc["defense"] == "none") & (auc["spec.target.params.width"] == 300)]
     assert none["mean"].item() == pytest.approx(0.62, abs=0.005)
     assert (none["n"] == 8).all()

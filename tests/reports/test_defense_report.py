@@ -94,7 +94,8 @@ def test_defense_report_decides_the_table5_claim(defense_report):
     claims = pd.read_csv(root / "defenses" / "report" / "tables" / "claims_checked.csv")
 
     auc = claims[claims["metric"] == "attack.auc"]
-    assert auc["outcome"].tolist() == ["holds"]
+    # Against no defense; the comparison with plain L1 has no L1 trials here.
+    assert auc["outcome"].tolist() == ["holds", "inconclusive"]
     assert escape(PAPER_CLAIMS["defenses"].claim) in page.read_text()
 
 

@@ -145,8 +145,9 @@ def check_defense_tradeoff(
     max_utility_loss: float = 0.01,
     margin: float = 0.01,
     leak_metric: str = "attack.auc",
+    baseline: str = _UNDEFENDED,
 ) -> Verdict:
-    """Do the regularizers lower ``metric`` below no defense and keep utility?
+    """Do the regularizers lower ``metric`` below a baseline and keep utility?
 
     Parameters
     ----------
@@ -156,7 +157,7 @@ def check_defense_tradeoff(
     metric : str
         The attack metric the defenses should lower.
     defenses : sequence of str, default=FAIRNESS_DEFENSES
-        Every one of them is tested against ``"none"``.
+        Every one of them is tested against ``baseline``.
     max_utility_loss : float, default=0.01
         Largest fall of mean test accuracy that still "keeps utility" (one
         point).
@@ -189,19 +190,21 @@ def check_defense_tradeoff(
     fails, and is inconclusive otherwise, or when no target configuration
     leaks, or a defense is missing from the rows.
     """
+    against = "no defense" if baseline == _UNDEFENDED else f"plain {baseline}"
     claim = (
-        f"{', '.join(defenses)} each lower {column_label(metric)} below no "
-        f"defense while test accuracy falls by at most "
+        f"{', '.join(defenses)} each lower {column_label(metric)} below "
+        f"{against} while test accuracy falls by at most "
         f"{100 * max_utility_loss:g} point(s)"
     )
-    test = "difference of means against no defense, Welch interval"
+    test = f"difference of means against {against}, Welch interval"
     missing = missing_columns(rows, [metric, leak_metric, _UTILITY])
     if DEFENSE_COLUMN not in rows.columns:
         missing.append(DEFENSE_COLUMN)
     if missing:
         reason = f"the results have no values in column {missing[0]!r}"
         return unusable(claim, metric, test, reason, len(rows))
-    absent = [d for d in (_UNDEFENDED, *defenses) if d not in set(rows[DEFENSE_COLUMN])]
+    wanted = dict.fromkeys((_UNDEFENDED, baseline, *defenses))
+    absent = [d for d in wanted if d not in set(rows[DEFENSE_COLUMN])]
     if absent:
         return unusable(
             claim, metric, test, f"no trial of defense {absent[0]!r}", len(rows)
@@ -213,11 +216,12 @@ def check_defense_tradeoff(
     for values, target in groups:
         values = values if isinstance(values, tuple) else (values,)
         where = setting_label(by, values) if by else "the target"
-        base = target[target[DEFENSE_COLUMN] == _UNDEFENDED]
-        leak = pd.to_numeric(base[leak_metric], errors="coerce")
+        undefended = target[target[DEFENSE_COLUMN] == _UNDEFENDED]
+        leak = pd.to_numeric(undefended[leak_metric], errors="coerce")
         if not mean_interval(leak)[1] > 0.5:
             quiet.append(where)
             continue
+        base = target[target[DEFENSE_COLUMN] == baseline]
         base_metric = pd.to_numeric(base[metric], errors="coerce")
         base_utility = float(pd.to_numeric(base[_UTILITY], errors="coerce").mean())
         chosen = target[target[DEFENSE_COLUMN].isin(defenses)]
@@ -265,7 +269,7 @@ def check_defense_tradeoff(
     return Verdict(
         claim=claim,
         outcome=outcome,
-        evidence=f"{column_label(metric)} minus no defense, {evidence}",
+        evidence=f"{column_label(metric)} minus {against}, {evidence}",
         rule=rule,
         test=test,
         metric=metric,
