@@ -337,9 +337,11 @@ class _Trainer:
                     upstream, acts[layer], self.deltas[layer - 1][:n_nets]
                 )
 
-    # TODO(issue-6): the hook sees the parameters only, once per batch;
-    # DP-SGD needs per-record gradients (clip, then noise), which this manual
-    # backward pass could produce but does not expose yet.
+    # TODO(issue-6): the hook sees the parameters only, once per batch, so
+    # DP-SGD (per-record clipping, then noise) trains one net at a time on
+    # miadeps.defenses' plain torch loop with Opacus, about 20x slower per
+    # net than this engine; the manual backward pass here could give the
+    # per-record gradient norms and batch DP-SGD too.
     def _add_penalty(self, epoch: int, step: int) -> None:
         with torch.enable_grad():
             leaf = self.flat.detach().requires_grad_(True)
