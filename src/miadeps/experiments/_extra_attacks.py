@@ -34,6 +34,9 @@ __all__ = [
     "run_extra_attacks",
 ]
 
+# LiRA fits a spread per candidate from this many reference models on.
+_PER_EXAMPLE_VARIANCE = 64
+
 #: Attacks a trial can run besides the shadow-model attack, cheapest first.
 EXTRA_ATTACKS = (
     "loss",
@@ -222,13 +225,19 @@ def run_extra_attacks(
         family, _, mode = name.partition("-")
         if family in ("lira", "rmia"):
             online = mode == "online"
-            cls = LiRAAttack if family == "lira" else RMIAAttack
+            cls, options = RMIAAttack, {}
+            if family == "lira":
+                # A spread per candidate from a handful of models (4 per side
+                # at 8) is noise; below 64 models LiRA shares one per side.
+                cls = LiRAAttack
+                options = {"fixed_variance": n_references < _PER_EXAMPLE_VARIANCE}
             attack = cls(
                 model=kind,
                 params=dict(params),
                 n_reference=n_references,
                 online=online,
                 random_state=online_seed if online else offline_seed,
+                **options,
             ).fit(X_pool, y_pool, X_candidates=X_cand, y_candidates=labels)
             query = {"pool_proba": pool_proba} if family == "rmia" else {}
         else:
