@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["attack_roc_figure"]
 
-_CHANCE_COLOUR = "#b03a2e"
+# Black, so that chance is not mistaken for tab10 brown (an attack's colour).
+_CHANCE_COLOUR = "#000000"
 # Linestyles as well as colours, so that curves stay apart in greyscale
 # and where several attacks share a curve.
 _LINESTYLES = ("-", "--", "-.", ":")
@@ -62,7 +63,7 @@ def attack_roc_figure(
     fpr = np.asarray(fpr, dtype=float)
     colours = matplotlib.colormaps["tab10"](np.arange(max(len(curves), 1)) % 10)
 
-    ax.plot([low, 1.0], [low, 1.0], color=_CHANCE_COLOUR, ls="--", lw=1, label="chance")
+    ax.plot([low, 1.0], [low, 1.0], color=_CHANCE_COLOUR, ls=":", lw=1, label="chance")
     for k, (name, tpr) in enumerate(curves.items()):
         tpr = np.clip(np.asarray(tpr, dtype=float), low, 1.0)
         ax.plot(
