@@ -2,8 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from miadeps.datasets import from_frame, load_german
-from miadeps.datasets._encode import FeatureEncoding
+from miadeps.datasets import FeatureEncoding, from_frame, load_german
 from miadeps.exceptions import DataError
 
 

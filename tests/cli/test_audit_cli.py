@@ -14,8 +14,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from miadeps.cli import main
-from miadeps.datasets import from_frame
-from miadeps.datasets._encode import FeatureEncoding
+from miadeps.datasets import FeatureEncoding, from_frame
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 GERMAN = [

@@ -14,7 +14,7 @@ import pandas as pd
 
 from miadeps.audit._load import LoadedModel
 from miadeps.audit._records import SPLITS, AuditRecords, read_table
-from miadeps.datasets._encode import _fmt
+from miadeps.datasets._feature_encoding import _fmt
 from miadeps.exceptions import DataError
 
 __all__ = ["target_outputs"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from miadeps.datasets import Dataset, from_frame
-from miadeps.datasets._encode import FeatureEncoding, _fmt
+from miadeps.datasets._feature_encoding import FeatureEncoding, _fmt
 from miadeps.exceptions import DataError
 
 __all__ = ["AuditRecords", "read_records"]

@@ -12,7 +12,8 @@ from miadeps.datasets._compas import fetch_compas
 from miadeps.datasets._csv import load_csv
 from miadeps.datasets._dataset import Dataset
 from miadeps.datasets._embedded import load_adult, load_german
-from miadeps.datasets._encode import FeatureEncoding, from_frame
+from miadeps.datasets._encode import from_frame
+from miadeps.datasets._feature_encoding import FeatureEncoding
 from miadeps.datasets._fetch import fetch_purchase100, fetch_texas100
 from miadeps.datasets._registry import DatasetInfo, list_datasets, load_dataset
 
