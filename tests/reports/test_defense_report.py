@@ -139,3 +139,21 @@ def test_defense_report_files_are_identical_when_written_again(
     assert (first / "tables/table5_defenses.csv").read_bytes() == (
         again / "tables/table5_defenses.csv"
     ).read_bytes()
+
+
+def test_tradeoff_figure_reads_lira_where_the_study_ran_it():
+    spec = resolve_spec(SPEC, source="test")
+    rows = pd.DataFrame(_defended_rows(spec))
+    rng = np.random.default_rng(0)
+    rows["attacks.lira_online.auc"] = rows["attack.auc"] + 0.02
+    rows["attacks.lira_online.tpr_at_fpr.0.01"] = rng.uniform(0, 0.1, len(rows))
+
+    figure = tradeoff_figure(rows, title="t")
+
+    assert len(figure.axes) == 2 * 3
+    labels = {ax.get_ylabel() for ax in figure.axes}
+    assert labels == {
+        "Attack AUC",
+        "LiRA (online) AUC",
+        "LiRA (online) TPR at 1% FPR",
+    }

@@ -52,14 +52,37 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# Keys of the extra attacks' columns (``attacks.<key>.<metric>``).
+_ATTACK_NAMES = {
+    "shadow": "shadow-model attack",
+    "loss": "loss threshold",
+    "confidence": "confidence threshold",
+    "entropy": "entropy threshold",
+    "modified_entropy": "modified-entropy threshold",
+    "lira_online": "LiRA (online)",
+    "lira_offline": "LiRA (offline)",
+    "rmia_online": "RMIA (online)",
+    "rmia_offline": "RMIA (offline)",
+}
+
+
 def column_label(column: str) -> str:
     """A result column's name in words, e.g. ``"attack AUC"``.
 
+    An extra attack's column, ``attacks.lira_online.auc``, reads like the
+    shadow-model attack's with the attack named: ``"LiRA (online) AUC"``.
     Columns without a known name are shown as they are, without the
     ``spec.`` prefix.
     """
     known = _LABELS.get(column)
-    return known[0] if known else column.removeprefix("spec.")
+    if known:
+        return known[0]
+    if column.startswith("attacks."):
+        key, _, metric = column.removeprefix("attacks.").partition(".")
+        base = _LABELS.get(f"attack.{metric}")
+        if key in _ATTACK_NAMES and base:
+            return base[0].replace("attack", _ATTACK_NAMES[key], 1)
+    return column.removeprefix("spec.")
 
 
 def column_unit(column: str) -> str:
