@@ -30,6 +30,19 @@ REPORT_FILE = "report.html"
 _MIN_TRIALS_FOR_CORRELATIONS = 8
 
 
+def _undefended(rows: pd.DataFrame) -> pd.DataFrame:
+    """The trials whose target trained without a defense.
+
+    Table 4 relates the properties of data and models as they come; a
+    defense's regularizer changes the model on purpose (and the defenses
+    study would otherwise weigh in with its many defended trials).
+    """
+    if "spec.defense.name" not in rows.columns:
+        return rows
+    name = rows["spec.defense.name"]
+    return rows[name.isna() | (name == "none")]
+
+
 def _correlations(
     rows: pd.DataFrame, figures: Path, tables: Path
 ) -> tuple[TableBlock | None, FigureFile | None, list, list[str]]:
@@ -40,7 +53,9 @@ def _correlations(
     if table.empty:
         return None, None, [], constant
     shown = correlation_text(table)
-    title = "Table 4: correlation between every pair of properties, all trials"
+    title = (
+        "Table 4: correlation between every pair of properties, all undefended trials"
+    )
     block = TableBlock(
         title,
         shown,
@@ -53,7 +68,8 @@ def _correlations(
         png, svg = save_figure(figure, figures, "table4_correlations")
     caption = (
         f"Table 4: Spearman's rho between every pair of measured properties over "
-        f"all {len(rows)} stored trials (each pair over the trials that have both; "
+        f"all {len(rows)} stored trials of undefended targets (each pair over the "
+        "trials that have both; "
         "grey: no trial has both)."
     )
     figure_file = FigureFile(png, svg, caption, "Heat map of Spearman correlations")
@@ -131,7 +147,9 @@ def write_report(
         [s.rows for s in sections if not s.rows.empty] or [pd.DataFrame()],
         ignore_index=True,
     )
-    block, figure, corr_verdicts, constant = _correlations(all_rows, figures, tables)
+    block, figure, corr_verdicts, constant = _correlations(
+        _undefended(all_rows), figures, tables
+    )
     verdicts += [
         {"study": "", "reference": "Table 4", "paper_claim": CORRELATION_CLAIM.claim}
         | v.as_dict()
