@@ -250,8 +250,31 @@ def test_rmia_score_is_the_share_of_dominated_population_records(
     pool_labels = y[POOL]
     p_z = pool_proba[np.arange(pool_labels.size), pool_labels]
     p_z = p_z / rmia_attack.pool_marginal_
-    expected = ((p_x[:, None] / p_z[None, :]) >= gamma).mean(axis=1)
-    np.testing.assert_allclose(scores, expected)
+    counts = ((p_x[:, None] / p_z[None, :]) >= gamma).sum(axis=1)
+    np.testing.assert_array_equal(np.floor(scores * (pool_labels.size + 1)), counts)
+
+
+def test_rmia_orders_candidates_that_dominate_the_whole_population():
+    # A pool of two records both dominated by every candidate: the counts
+    # tie at 2, and the candidates' own ratios decide the order.
+    X, y = _data(n=300)
+    attack = RMIAAttack(params={"epochs": 2}, n_reference=4, online=False)
+    attack.fit(X[:200], y[:200], X_candidates=X[200:203], y_candidates=y[200:203])
+    labels = y[200:203]
+    confident = np.array([0.9, 0.99, 0.999])
+    proba = np.zeros((3, 2))
+    proba[np.arange(3), labels] = confident
+    proba[np.arange(3), 1 - labels] = 1 - confident
+    pool = np.full((200, 2), 0.5)
+    # Fix the fitted marginals so that the ratios are known: every pool
+    # record's is far below every candidate's, which rise with confidence.
+    attack.pool_marginal_ = np.full(200, 1e3)
+    attack.candidate_marginal_ = np.full(3, 0.5)
+
+    scores = attack.decision_function(proba, labels, pool_proba=pool)
+
+    assert np.all(np.floor(scores * 201) == 200)
+    assert scores[0] < scores[1] < scores[2]
 
 
 def test_rmia_offline_runs_and_same_seed_same_scores():

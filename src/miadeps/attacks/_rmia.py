@@ -199,8 +199,10 @@ class RMIAAttack(BaseEstimator):
         Returns
         -------
         ndarray of shape (n_rows,)
-            Scores in [0, 1]: the share of population records each candidate
-            dominates.
+            Scores in (0, 1): ``(c + t) / (n_pool + 1)`` with ``c`` the number
+            of population records the candidate dominates and ``t`` in (0, 1)
+            rising with its own likelihood ratio, which orders candidates of
+            equal ``c`` (with a small pool many dominate it all).
 
         Raises
         ------
@@ -226,11 +228,13 @@ class RMIAAttack(BaseEstimator):
             self._log_ratio(pool_proba, self.pool_labels_, self.pool_marginal_)
         )
         # LR(x, z) >= gamma  <=>  log ratio(z) <= log ratio(x) - log gamma
-        # TODO(issue-7): break the ties at 1 (candidates that dominate the
-        # whole population) by their log ratio, which would restore the
-        # lowest-FPR operating points with a small pool.
         dominated = np.searchsorted(log_z, log_x - np.log(self.gamma), side="right")
-        return dominated / log_z.size
+        # Candidates with the same count (above all, those that dominate the
+        # whole population) tie; a fraction in (0, 1) that rises with their
+        # own ratio orders them without crossing into the next count. arctan
+        # saturates slowly, so ratios far out still differ.
+        tie_break = 0.5 + np.arctan(log_x) / np.pi
+        return (dominated + tie_break) / (log_z.size + 1)
 
     def predict(self, proba, labels, *, pool_proba, candidate_index=None):
         """1 where the score is above one half, 0 elsewhere (a default cut)."""
