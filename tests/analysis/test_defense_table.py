@@ -96,9 +96,16 @@ def test_check_defense_tradeoff_against_plain_l1(l1_cut, outcome):
 
 
 def test_check_claims_runs_the_table5_checks_on_both_metrics():
-    verdicts = check_claims("defenses", _rows(0.08, 0.0, l1_cut=0.08))
-    assert [v.metric for v in verdicts] == ["attack.accuracy", "attack.auc"] * 2
-    assert [v.outcome for v in verdicts[::2]] == [HOLDS, FAILS]
+    rows = _rows(0.08, 0.0, l1_cut=0.08)
+    verdicts = check_claims("defenses", rows)
+    metrics = ["attack.accuracy", "attack.auc", "attacks.lira_online.auc"]
+    assert [v.metric for v in verdicts] == metrics * 2
+    assert [v.outcome for v in verdicts[::3]] == [HOLDS, FAILS]
+    # These rows have no LiRA column: that check cannot decide.
+    assert verdicts[2].outcome == INCONCLUSIVE
+
+    rows["attacks.lira_online.auc"] = rows["attack.auc"]
+    assert check_claims("defenses", rows)[2].outcome == HOLDS
 
 
 def test_defense_table_has_one_row_per_target_defense_and_metric():
