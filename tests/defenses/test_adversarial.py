@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.metrics import roc_auc_score
 
 from miadeps.defenses import train_defended
 from miadeps.exceptions import ConfigError, DataError
 from miadeps.models import MLPSpec
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Train on one thread: these nets are too small for a second to help."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def threshold_task(n_rows: int, n_features: int, flip: float, seed: int = 0):

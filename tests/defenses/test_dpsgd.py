@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from opacus.accountants.analysis import rdp
 
 from miadeps.defenses import DEFENSES, initial_module, train_defended
@@ -16,15 +15,6 @@ from miadeps.models import MLPSpec
 N_RECORDS, N_FEATURES = 600, 5
 SETS = [np.arange(0, 300), np.arange(100, 500)]
 TEST_ROWS = np.arange(500, N_RECORDS)
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Train on one thread: these nets are too small for a second to help."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def make_data(seed: int = 0):

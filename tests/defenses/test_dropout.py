@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from miadeps.defenses import DEFENSES, train_defended
 from miadeps.exceptions import ConfigError
@@ -13,15 +12,6 @@ from miadeps.models import MLPSpec
 N_RECORDS, N_FEATURES = 1100, 10
 SETS = [np.arange(0, 100), np.arange(50, 150)]
 TEST_ROWS = np.arange(150, N_RECORDS)
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Train on one thread: these nets are too small for a second to help."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def make_data(seed: int = 0):

@@ -16,15 +16,6 @@ N_FEATURES = 20
 MEMBERS, REFERENCE, TEST = np.split(np.arange(400), [100, 200])
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Train on one thread: these nets are too small for a second to help."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def make_data(seed: int = 0):
     """Label 1 when x0 + x1 > 1, a quarter of the labels flipped: easy to overfit."""
     rng = np.random.default_rng(seed)

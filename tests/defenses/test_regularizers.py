@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from miadeps.defenses import DEFENSES, train_defended
 from miadeps.exceptions import ConfigError, DataError
@@ -15,15 +14,6 @@ N_RECORDS, N_FEATURES = 1200, 5
 TRAIN_SETS = [np.arange(0, 400), np.arange(200, 600)]
 TEST_ROWS = np.arange(600, N_RECORDS)
 PROPERTY_DEFENSES = ("group-fairness", "predictive-fairness", "individual-fairness")
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Train on one thread: these nets are too small for a second to help."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def make_data(seed: int = 0):

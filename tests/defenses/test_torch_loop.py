@@ -21,15 +21,6 @@ SETS = [np.arange(0, 250), np.arange(150, 400)]
 SEEDS = [11, 12]
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Train on one thread: these nets are too small for a second to help."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def make_data(seed: int = 0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(N_RECORDS, N_FEATURES)).astype(np.float32)
