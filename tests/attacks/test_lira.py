@@ -313,3 +313,65 @@ def test_rmia_refuses_a_pool_output_of_the_wrong_size(setting, rmia_attack):
         )
     with pytest.raises(NotFittedError, match="not fitted"):
         RMIAAttack().decision_function(np.ones((1, 2)), [0], pool_proba=np.ones((1, 2)))
+
+
+def test_rmia_reusing_lira_reference_models_scores_as_if_it_trained_them():
+    X, y = _data(n=300)
+    pool, cand = slice(0, 200), slice(200, 260)
+    common = {"params": {"epochs": 3}, "n_reference": 4, "random_state": 3}
+    lira = LiRAAttack(**common).fit(
+        X[pool], y[pool], X_candidates=X[cand], y_candidates=y[cand]
+    )
+    fresh = RMIAAttack(**common).fit(
+        X[pool], y[pool], X_candidates=X[cand], y_candidates=y[cand]
+    )
+    lent = RMIAAttack(**common).fit(
+        X[pool], y[pool], X_candidates=X[cand], y_candidates=y[cand], reuse=lira
+    )
+
+    assert lent.reference_models_ is lira.reference_models_
+    proba = np.column_stack([np.linspace(0.05, 0.95, 60), np.linspace(0.95, 0.05, 60)])
+    pool_proba = np.full((200, 2), 0.5)
+    np.testing.assert_array_equal(
+        lent.decision_function(proba, y[cand], pool_proba=pool_proba),
+        fresh.decision_function(proba, y[cand], pool_proba=pool_proba),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"n_reference": 6}, "n_reference=4 for n_reference=6"),
+        ({"online": False}, "online=True for online=False"),
+        ({"random_state": 4}, "random_state=3 for random_state=4"),
+        ({"pool_rows": slice(1, 201)}, "fitted on other pool or candidate records"),
+    ],
+)
+def test_reference_reuse_refuses_models_it_would_not_train(change, match):
+    X, y = _data(n=300)
+    common = {"params": {"epochs": 2}, "n_reference": 4, "random_state": 3}
+    lira = LiRAAttack(**common).fit(
+        X[:200], y[:200], X_candidates=X[200:260], y_candidates=y[200:260]
+    )
+    rows = change.pop("pool_rows", slice(0, 200))
+    attack = RMIAAttack(**{**common, **change})
+    with pytest.raises(ConfigError, match=match):
+        attack.fit(
+            X[rows],
+            y[rows],
+            X_candidates=X[200:260],
+            y_candidates=y[200:260],
+            reuse=lira,
+        )
+
+
+def test_reference_reuse_needs_a_fitted_attack():
+    X, y = _data(n=300)
+    with pytest.raises(ConfigError, match="needs a fitted LiRAAttack or RMIAAttack"):
+        LiRAAttack(n_reference=4).fit(
+            X[:200],
+            y[:200],
+            X_candidates=X[200:],
+            y_candidates=y[200:],
+            reuse=RMIAAttack(n_reference=4),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import numpy as np
@@ -36,18 +37,37 @@ def _check_matrix(X, y, what: str) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+# What two attacks must share to read the same reference models.
+_REUSE_PARAMS = ("model", "params", "n_reference", "online", "random_state")
+
+
+def _fingerprint(*arrays) -> str:
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 def train_references(
-    attack, X, y, X_candidates, y_candidates, name: str
+    attack, X, y, X_candidates, y_candidates, name: str, reuse=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Train an attack's reference models in one call of the models layer.
 
     Reads ``model``, ``params``, ``n_reference``, ``online`` and
-    ``random_state`` from ``attack`` and sets its ``classes_`` and
-    ``reference_models_``. Returns the checked candidates ``(X_cand,
-    y_cand)`` and ``inside`` of shape (n_reference, n_pool + n_candidates):
-    whether reference model r trained on pool row i (columns ``< n_pool``)
-    or candidate ``i - n_pool``. Online, every record is in exactly half of
-    the models; offline, only pool records are, and candidates never.
+    ``random_state`` from ``attack`` and sets its ``classes_``,
+    ``reference_models_`` and ``reference_inside_``. Returns the checked
+    candidates ``(X_cand, y_cand)`` and ``inside`` of shape (n_reference,
+    n_pool + n_candidates): whether reference model r trained on pool row i
+    (columns ``< n_pool``) or candidate ``i - n_pool``. Online, every record
+    is in exactly half of the models; offline, only pool records are, and
+    candidates never.
+
+    ``reuse``, another fitted LiRA or RMIA attack with the same settings of
+    :data:`_REUSE_PARAMS` and fitted on the same records, lends its reference
+    models instead: they are the very models this call would train (same
+    seed, same design), so training them again would only cost time.
     """
     X, y = _check_matrix(X, y, "the pool")
     X_cand, y_cand = _check_matrix(X_candidates, y_candidates, "the candidates")
@@ -62,6 +82,12 @@ def train_references(
             "reference models need at least two"
         )
     attack.classes_ = np.unique(np.concatenate([y, y_cand]))
+    attack.reference_data_ = _fingerprint(X, y, X_cand, y_cand)
+    if reuse is not None:
+        _check_reuse(attack, reuse, name)
+        attack.reference_models_ = reuse.reference_models_
+        attack.reference_inside_ = reuse.reference_inside_
+        return X_cand, y_cand, reuse.reference_inside_
 
     rng = as_generator(attack.random_state)
     n_pool, n_cand = X.shape[0], X_cand.shape[0]
@@ -83,7 +109,35 @@ def train_references(
         [np.flatnonzero(row) for row in inside],
         draw_seeds(rng, attack.n_reference),
     )
+    attack.reference_inside_ = inside
     return X_cand, y_cand, inside
+
+
+def _check_reuse(attack, reuse, name: str) -> None:
+    """Refuse reference models that are not the ones ``attack`` would train."""
+    if not hasattr(reuse, "reference_inside_"):
+        raise ConfigError(
+            f"{name}: reuse= needs a fitted LiRAAttack or RMIAAttack; got "
+            f"{type(reuse).__name__}, fit it first"
+        )
+    for param in _REUSE_PARAMS:
+        mine, theirs = getattr(attack, param), getattr(reuse, param)
+        if mine != theirs:
+            raise ConfigError(
+                f"{name}: cannot reuse reference models trained with "
+                f"{param}={theirs!r} for {param}={mine!r}; give both attacks the "
+                "same model, params, n_reference, online and random_state"
+            )
+    if isinstance(attack.random_state, np.random.Generator):
+        raise ConfigError(
+            f"{name}: reuse= needs an int random_state on both attacks (a "
+            "Generator has moved on after the first fit)"
+        )
+    if reuse.reference_data_ != attack.reference_data_:
+        raise ConfigError(
+            f"{name}: the reference models to reuse were fitted on other pool or "
+            "candidate records; fit both attacks on the same records"
+        )
 
 
 def candidate_rows(labels, candidate_index, candidate_labels) -> np.ndarray:
@@ -159,6 +213,9 @@ class LiRAAttack(BaseEstimator):
         The same for models that did (online only).
     reference_models_ : list
         The fitted reference models.
+    reference_inside_ : ndarray of bool of shape (n_reference, n_pool + \
+n_candidates)
+        Which records each reference model trained on.
 
     Notes
     -----
@@ -223,7 +280,7 @@ class LiRAAttack(BaseEstimator):
                 f"{self.n_reference!r}"
             )
 
-    def fit(self, X, y, *, X_candidates, y_candidates):
+    def fit(self, X, y, *, X_candidates, y_candidates, reuse=None):
         """Train the reference models and fit each candidate's Gaussians.
 
         Parameters
@@ -238,6 +295,11 @@ class LiRAAttack(BaseEstimator):
             ``decision_function`` refers to them.
         y_candidates : array-like of shape (n_candidates,)
             Their true classes.
+        reuse : LiRAAttack or RMIAAttack, optional
+            A fitted attack with the same model, params, n_reference,
+            online and (int) random_state, fitted on the same records: its
+            reference models are used instead of training the same ones
+            again.
 
         Returns
         -------
@@ -246,13 +308,14 @@ class LiRAAttack(BaseEstimator):
         Raises
         ------
         ConfigError
-            For an unknown model kind or too few reference models.
+            For an unknown model kind, too few reference models, or a
+            ``reuse`` that does not match.
         DataError
             For mismatched shapes or one class only.
         """
         self._validate_params()
         X_cand, y_cand, inside = train_references(
-            self, X, y, X_candidates, y_candidates, "LiRA"
+            self, X, y, X_candidates, y_candidates, "LiRA", reuse
         )
 
         labels = np.searchsorted(self.classes_, y_cand)

@@ -64,6 +64,9 @@ class RMIAAttack(BaseEstimator):
         The same for the pool records, which serve as the population ``z``.
     reference_models_ : list
         The fitted reference models.
+    reference_inside_ : ndarray of bool of shape (n_reference, n_pool + \
+n_candidates)
+        Which records each reference model trained on.
 
     Notes
     -----
@@ -119,7 +122,7 @@ class RMIAAttack(BaseEstimator):
         if not self.gamma > 0.0:
             raise ConfigError(f"gamma must be positive; got {self.gamma!r}")
 
-    def fit(self, X, y, *, X_candidates, y_candidates):
+    def fit(self, X, y, *, X_candidates, y_candidates, reuse=None):
         """Train the reference models and each record's ``Pr(x)``.
 
         Parameters
@@ -133,6 +136,11 @@ class RMIAAttack(BaseEstimator):
             ``decision_function`` refers to them.
         y_candidates : array-like of shape (n_candidates,)
             Their true classes.
+        reuse : LiRAAttack or RMIAAttack, optional
+            A fitted attack with the same model, params, n_reference,
+            online and (int) random_state, fitted on the same records: its
+            reference models are used instead of training the same ones
+            again.
 
         Returns
         -------
@@ -141,13 +149,13 @@ class RMIAAttack(BaseEstimator):
         Raises
         ------
         ConfigError
-            For a bad parameter.
+            For a bad parameter, or a ``reuse`` that does not match.
         DataError
             For mismatched shapes or a pool of one class.
         """
         self._validate_params()
         X_cand, y_cand, inside = train_references(
-            self, X, y, X_candidates, y_candidates, "RMIA"
+            self, X, y, X_candidates, y_candidates, "RMIA", reuse
         )
         X_all = np.concatenate([np.asarray(X, dtype=np.float32), X_cand])
         y_all = np.concatenate([np.asarray(y), y_cand])

@@ -194,17 +194,14 @@ def run_extra_attacks(
     Notes
     -----
     The four threshold attacks get one seed, so their shadow models are the
-    same; online LiRA and online RMIA get one seed, so their reference
-    models are the same models, and so do the two offline attacks.
+    same; online LiRA and online RMIA share one set of reference models
+    (trained by whichever runs first, reused by the other), and so do the
+    two offline attacks.
     Reference models train on the shadow pool (and, online, on the
     candidates too); RMIA's population is the shadow pool. A threshold
     attack's hard decisions use the threshold it picked on its shadows;
     LiRA's and RMIA's their own ``predict``.
     """
-    # TODO(issue-7): online LiRA and online RMIA train the same reference
-    # models twice (as do the offline pair): the attack classes take no
-    # fitted reference models. A `reference_models=` argument would halve
-    # the reference training of a trial that runs all four.
     names = check_extra_attacks(names, n_references)
     rng = np.random.default_rng([seed, _EXTRA_STREAM])
     threshold_seed, online_seed, offline_seed = draw_seeds(rng, 3)
@@ -219,6 +216,9 @@ def run_extra_attacks(
         target.predict_proba(X_pool) if any("rmia" in n for n in names) else None
     )
 
+    # The first of LiRA and RMIA in a mode trains the reference models, the
+    # other reuses them (the same models: same seed, same design).
+    fitted: dict[bool, object] = {}
     results, timings = {}, {}
     for name in names:
         started = time.perf_counter()
@@ -238,7 +238,14 @@ def run_extra_attacks(
                 online=online,
                 random_state=online_seed if online else offline_seed,
                 **options,
-            ).fit(X_pool, y_pool, X_candidates=X_cand, y_candidates=labels)
+            ).fit(
+                X_pool,
+                y_pool,
+                X_candidates=X_cand,
+                y_candidates=labels,
+                reuse=fitted.get(online),
+            )
+            fitted.setdefault(online, attack)
             query = {"pool_proba": pool_proba} if family == "rmia" else {}
         else:
             attack = ThresholdAttack(
