@@ -144,3 +144,34 @@ def test_threshold_attack_refuses_bad_data_and_unfitted_use():
         ThresholdAttack().decision_function(np.ones((1, 2)), [0])
     with pytest.raises(ConfigError, match="unknown threshold metric 'gap'"):
         threshold_scores(np.ones((1, 2)), [0], "gap")
+
+
+def test_threshold_attack_per_class_cuts_each_class_at_its_own_threshold(
+    overfit_setting,
+):
+    X, y, _, proba, labels = overfit_setting
+    common = {"metric": "loss", "shadow_params": OVERFIT, "random_state": 0}
+    single = ThresholdAttack(**common).fit(X[800:], y[800:])
+    per_class = ThresholdAttack(**common, per_class=True).fit(X[800:], y[800:])
+
+    statistic = threshold_scores(proba, labels, "loss")
+    # One threshold: the score is the statistic, and every class shares it.
+    np.testing.assert_array_equal(single.decision_function(proba, labels), statistic)
+    assert (single.class_thresholds_ == single.threshold_).all()
+    # Same seed, same shadows: the global threshold is the same; each class
+    # gets its own, and a record is cut at its class's.
+    assert per_class.threshold_ == single.threshold_
+    cuts = per_class.class_thresholds_[labels]
+    np.testing.assert_allclose(
+        per_class.decision_function(proba, labels), statistic - cuts
+    )
+    np.testing.assert_array_equal(
+        per_class.predict(proba, labels), (statistic >= cuts).astype(np.int64)
+    )
+    assert per_class.class_thresholds_.shape == (2,)
+
+
+def test_threshold_attack_per_class_must_be_a_bool():
+    X, y = _data(n=200)
+    with pytest.raises(ConfigError, match="per_class must be True or False"):
+        ThresholdAttack(per_class="yes").fit(X, y)

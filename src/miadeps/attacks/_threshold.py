@@ -105,13 +105,22 @@ class ThresholdAttack(BaseEstimator):
         Share of the attacker's records each shadow model trains on.
     random_state : int, numpy Generator or None
         Seed of the splits and of every shadow model.
+    per_class : bool, default=False
+        One threshold per true class (Song & Mittal), each picked on the
+        shadow records of that class, instead of one for all. Use it when the
+        target is more confident on some classes than on others.
 
     Attributes
     ----------
     classes_ : ndarray
         Classes seen in the attacker's records.
     threshold_ : float
-        Scores at or above it are called members.
+        The global threshold: statistics at or above it are called members
+        (when ``per_class`` is False).
+    class_thresholds_ : ndarray of shape (n_classes,)
+        The threshold of each class of ``classes_``; all equal to
+        ``threshold_`` unless ``per_class`` (a class whose shadow records are
+        all members, or all non-members, keeps the global one).
     shadow_models_ : list
         The fitted shadow models.
     calibrator_ : LogisticRegression
@@ -122,8 +131,10 @@ class ThresholdAttack(BaseEstimator):
     The threshold maximises the balanced accuracy ``(TPR + TNR) / 2`` on the
     shadow models' members and non-members, which does not depend on the
     member rate. Among ties the highest threshold wins (fewest false
-    positives). One global threshold is used for all classes; Song & Mittal
-    also study class-wise thresholds.
+    positives). With ``per_class``, the score of a record is its statistic
+    minus its class's threshold, so that one cut at 0 applies every class's
+    threshold and the ranking (AUC, TPR at low FPR) follows the class-wise
+    cut-offs.
     """
 
     def __init__(
@@ -135,7 +146,9 @@ class ThresholdAttack(BaseEstimator):
         n_shadows: int = 1,
         member_rate: float = 0.75,
         random_state=None,
+        per_class: bool = False,
     ):
+        self.per_class = per_class
         self.metric = metric
         self.shadow_model = shadow_model
         self.shadow_params = shadow_params
@@ -163,6 +176,10 @@ class ThresholdAttack(BaseEstimator):
                 f"n_shadows must be a positive integer; got {self.n_shadows!r}"
             )
         check_member_rate(self.member_rate)
+        if not isinstance(self.per_class, (bool, np.bool_)):
+            raise ConfigError(
+                f"per_class must be True or False; got {self.per_class!r}"
+            )
 
     def fit(self, X, y):
         """Train shadow models on ``(X, y)`` and pick the threshold on them.
@@ -203,23 +220,36 @@ class ThresholdAttack(BaseEstimator):
             draw_seeds(rng, self.n_shadows),
         )
 
-        scores, membership = [], []
+        scores, membership, codes = [], [], []
         for model, split in zip(self.shadow_models_, splits, strict=True):
             rows = split.indices
             proba = full_proba(model, X[rows], self.classes_)
             labels = np.searchsorted(self.classes_, y[rows])
             scores.append(threshold_scores(proba, labels, self.metric))
             membership.append(split.membership)
+            codes.append(labels)
         scores, membership = np.concatenate(scores), np.concatenate(membership)
+        codes = np.concatenate(codes)
 
-        # TODO(issue-7): class-wise thresholds (Song & Mittal) for targets
-        # whose confidence differs by class; one global cut-off for now.
-        # Youden's J = TPR - FPR is balanced accuracy up to an affine map.
-        fpr, tpr, thresholds = roc_curve(membership, scores, drop_intermediate=False)
-        best = int(np.argmax(tpr - fpr))
-        self.threshold_ = float(thresholds[best])
-        self.calibrator_ = LogisticRegression().fit(scores[:, None], membership)
+        self.threshold_ = _best_threshold(membership, scores)
+        self.class_thresholds_ = np.full(self.classes_.size, self.threshold_)
+        if self.per_class:
+            for code in range(self.classes_.size):
+                mine = codes == code
+                if np.unique(membership[mine]).size == 2:
+                    self.class_thresholds_[code] = _best_threshold(
+                        membership[mine], scores[mine]
+                    )
+        self.calibrator_ = LogisticRegression().fit(
+            self._shift(scores, codes)[:, None], membership
+        )
         return self
+
+    def _shift(self, statistic: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """The score: the statistic, less its class's threshold if per class."""
+        if not self.per_class:
+            return statistic
+        return statistic - self.class_thresholds_[codes]
 
     def decision_function(self, proba, labels) -> np.ndarray:
         """Membership scores of records, from a model's outputs on them.
@@ -235,8 +265,9 @@ class ThresholdAttack(BaseEstimator):
         Returns
         -------
         ndarray of shape (n_records,)
-            The statistic of ``metric`` as a score: higher = more likely a
-            member. Not bounded to [0, 1]; see ``predict_proba``.
+            The statistic of ``metric`` as a score (less the record's class
+            threshold when ``per_class``): higher = more likely a member. Not
+            bounded to [0, 1]; see ``predict_proba``.
         """
         if not hasattr(self, "threshold_"):
             raise NotFittedError(
@@ -244,9 +275,8 @@ class ThresholdAttack(BaseEstimator):
                 "shadow records first"
             )
         proba, labels = check_prediction_vectors(proba, labels, self.classes_)
-        return threshold_scores(
-            proba, np.searchsorted(self.classes_, labels), self.metric
-        )
+        codes = np.searchsorted(self.classes_, labels)
+        return self._shift(threshold_scores(proba, codes, self.metric), codes)
 
     def predict_proba(self, proba, labels) -> np.ndarray:
         """Probabilities of non-member and member, shape (n_records, 2).
@@ -258,6 +288,20 @@ class ThresholdAttack(BaseEstimator):
         return self.calibrator_.predict_proba(scores[:, None])
 
     def predict(self, proba, labels) -> np.ndarray:
-        """1 for records scoring at or above ``threshold_``, 0 for the others."""
+        """1 for records whose statistic reaches their threshold, else 0.
+
+        The threshold is ``threshold_``, or with ``per_class`` the record's
+        class threshold (its score is then compared with 0).
+        """
         scores = self.decision_function(proba, labels)
-        return (scores >= self.threshold_).astype(np.int64)
+        cut = 0.0 if self.per_class else self.threshold_
+        return (scores >= cut).astype(np.int64)
+
+
+def _best_threshold(membership: np.ndarray, scores: np.ndarray) -> float:
+    """The cut-off of highest TPR - FPR (highest threshold among ties).
+
+    Youden's J = TPR - FPR is balanced accuracy up to an affine map.
+    """
+    fpr, tpr, thresholds = roc_curve(membership, scores, drop_intermediate=False)
+    return float(thresholds[int(np.argmax(tpr - fpr))])
