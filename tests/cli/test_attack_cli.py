@@ -187,3 +187,19 @@ def test_properties_command_prints_the_data_properties(capsys):
 def test_properties_refuses_a_sample_larger_than_the_data(capsys):
     code, _, err = _run(capsys, "properties", "--dataset", "german", "--size", "5000")
     assert code == 2 and "between 1 and the 1000 records" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["attack", "--bogus"], "No such option: --bogus"),
+        (["study", "spec"], "Missing argument 'name'"),
+        (["study", "spec", "defenses", "--profile", "quick"], "No such option"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_cli_usage_errors_exit_2_without_a_traceback(capsys, args, message):
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err + out

@@ -6,6 +6,7 @@ An error the user caused is one line and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -53,6 +54,23 @@ def _configure(
     root.propagate = False
 
 
+def _click_errors(name: str) -> tuple[type[BaseException], ...]:
+    """Click's exception class ``name``, and typer's vendored copy of it.
+
+    typer 0.29 parses arguments with its own copy of click, whose usage
+    errors (an unknown option, a missing argument) are not click's classes;
+    catching click's alone let them through as a traceback.
+    """
+    classes = [getattr(click.exceptions, name)]
+    try:
+        vendored = importlib.import_module("typer._click.exceptions")
+    except ImportError:
+        vendored = None
+    if vendored is not None and hasattr(vendored, name):
+        classes.append(getattr(vendored, name))
+    return tuple(classes)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising it."""
     # Registers the subcommands on ``app``; imported here to keep import
@@ -74,12 +92,12 @@ def main(argv: list[str] | None = None) -> int:
             f"error: {exc}", markup=False, soft_wrap=True
         )
         return 2
-    except click.exceptions.Exit as exc:
+    except _click_errors("Exit") as exc:
         return exc.exit_code
-    except click.ClickException as exc:
+    except _click_errors("ClickException") as exc:
         exc.show()
         return exc.exit_code
-    except click.exceptions.Abort:
+    except _click_errors("Abort"):
         Console(stderr=True).print("aborted")
         return 130
     # Without standalone mode, typer hands back a command's exit code
