@@ -189,7 +189,9 @@ def test_defenses_study_loads_in_both_profiles(profile):
     assert len({t.key for t in trials}) == len(trials)
     widths = {t.spec.target.params.get("width") for t in trials}
     assert widths == {None, 128}
+    assert {t.spec.dataset.name for t in trials} == {"adult", "german"}
     if profile == "quick":
-        assert len(trials) <= 100
+        # 105 trials ran in 4 min 33 s on 2 cores; the issue allows 10.
+        assert len(trials) <= 120
     else:
         assert spec.reps == 100

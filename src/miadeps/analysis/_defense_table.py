@@ -68,11 +68,13 @@ def defense_parameter(defense: str) -> str | None:
 
 
 def target_columns(rows: pd.DataFrame) -> list[str]:
-    """The target-recipe columns that take more than one value in ``rows``."""
+    """The dataset and target-recipe columns that take more than one value."""
     return [
         c
         for c in rows.columns
-        if c.startswith(("spec.target.", "spec.sampling."))
+        if (
+            c == "spec.dataset.name" or c.startswith(("spec.target.", "spec.sampling."))
+        )
         and rows[c].astype(str).nunique(dropna=False) > 1
     ]
 

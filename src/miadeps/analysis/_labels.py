@@ -34,6 +34,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "data.feature_balance": ("measured feature balance", "share"),
     "data.n_features": ("number of features", "features"),
     "data.entropy": ("dataset entropy", "bits"),
+    "spec.dataset.name": ("dataset", ""),
     "spec.sampling.shadow_size": ("shadow set size", "records"),
     "spec.sampling.target_size": ("target set size", "records"),
     "spec.sampling.class_balance": ("class balance", "share of label 1"),

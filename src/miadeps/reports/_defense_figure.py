@@ -41,15 +41,21 @@ _TPR_PREFIX = ".tpr_at_fpr."
 
 
 def target_label(columns: Sequence[str], values: Sequence) -> str:
-    """A target configuration in words; unset parameters are left out."""
-    parts = [
-        f"{c.split('.')[-1].replace('_', ' ')} {v:g}"
-        if isinstance(v, float)
-        else f"{c.split('.')[-1].replace('_', ' ')} {v}"
-        for c, v in zip(columns, values, strict=True)
-        if not pd.isna(v)
-    ]
-    return ", ".join(parts) or "default target"
+    """A target configuration in words; unset parameters are left out.
+
+    The dataset, when it varies, leads by its name alone: ``"german, depth
+    2, width 128"``; a target with no recipe setting is the default target.
+    """
+    dataset, parts = [], []
+    for c, v in zip(columns, values, strict=True):
+        if pd.isna(v):
+            continue
+        if c == "spec.dataset.name":
+            dataset.append(str(v))
+            continue
+        name = c.split(".")[-1].replace("_", " ")
+        parts.append(f"{name} {v:g}" if isinstance(v, float) else f"{name} {v}")
+    return ", ".join(dataset + (parts or ["default target"]))
 
 
 def _point(values: np.ndarray) -> tuple[float, float, float]:
