@@ -7,10 +7,8 @@ pandas reads them), checked together, and encoded by one
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from miadeps.datasets import Dataset, from_frame
+from miadeps.datasets._csv import CSV_READ_ERRORS, first_line
 from miadeps.datasets._feature_encoding import FeatureEncoding, _fmt
 from miadeps.exceptions import DataError
 
@@ -108,17 +107,9 @@ def read_table(path: str | os.PathLike[str], role: str) -> pd.DataFrame:
             f"{role} file {str(path)!r} has no header and no records; give a CSV "
             "file with both"
         ) from exc
-    except (
-        pd.errors.ParserError,
-        UnicodeDecodeError,
-        OSError,
-        EOFError,
-        zlib.error,
-        gzip.BadGzipFile,
-    ) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except CSV_READ_ERRORS as exc:
         raise DataError(
-            f"cannot parse {role} file {str(path)!r}: {reason}; give a "
+            f"cannot parse {role} file {str(path)!r}: {first_line(exc)}; give a "
             "comma-separated file with a header row"
         ) from exc
     if frame.empty:

@@ -20,6 +20,22 @@ __all__ = ["load_csv"]
 
 logger = logging.getLogger(__name__)
 
+#: What pandas and the decompressors raise on a file that is not a readable
+#: CSV (bad quoting, wrong encoding, a truncated or corrupt archive).
+CSV_READ_ERRORS = (
+    pd.errors.ParserError,
+    UnicodeDecodeError,
+    OSError,
+    EOFError,
+    zlib.error,
+    gzip.BadGzipFile,
+)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its class name."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
 
 def load_csv(
     path: str | os.PathLike[str],
@@ -91,18 +107,10 @@ def load_csv(
             f"CSV file {str(path)!r} is empty (no header, no records); give a "
             "file with a header and records"
         ) from exc
-    except (
-        pd.errors.ParserError,
-        UnicodeDecodeError,
-        OSError,
-        EOFError,
-        zlib.error,
-        gzip.BadGzipFile,
-    ) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except CSV_READ_ERRORS as exc:
         raise DataError(
-            f"cannot parse CSV file {str(path)!r}: {reason}; check sep={sep!r}, "
-            "the quoting and the compression"
+            f"cannot parse CSV file {str(path)!r}: {first_line(exc)}; check "
+            f"sep={sep!r}, the quoting and the compression"
         ) from exc
 
     if df.empty and len(df.columns):

@@ -22,7 +22,7 @@ from torch import nn
 from miadeps.exceptions import ConfigError, DataError
 from miadeps.models import MLPSpec, MLPStack
 from miadeps.models._checks import check_index_sets, check_labels, check_seeds
-from miadeps.models._layout import ParamLayout
+from miadeps.models._layout import ParamLayout, torch_device
 
 logger = logging.getLogger(__name__)
 
@@ -294,27 +294,13 @@ def prepare_data(X, y, index_sets: Sequence, spec: MLPSpec, seeds: Sequence[int]
     sets = check_index_sets(index_sets, features.shape[0])
     seeds = check_seeds(seeds, len(sets))
 
-    device = _device(spec.device)
+    device = torch_device(spec.device)
     return (
         torch.tensor(features, device=device),
         torch.tensor(labels, dtype=torch.int64, device=device),
         [torch.from_numpy(rows) for rows in sets],
         seeds,
     )
-
-
-def _device(name: str) -> torch.device:
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(
-            f"spec.device {name!r} is not a torch device; use 'cpu' or 'cuda'"
-        ) from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(
-            f"spec.device {name!r} asked for, but torch sees no CUDA device; use 'cpu'"
-        )
-    return device
 
 
 def train_module(

@@ -23,7 +23,7 @@ import torch
 
 from miadeps.exceptions import ConfigError, DataError
 from miadeps.models._checks import check_index_sets, check_labels, check_seeds
-from miadeps.models._layout import BatchPlan, ParamLayout
+from miadeps.models._layout import BatchPlan, ParamLayout, torch_device
 from miadeps.models._optim import make_optimizer
 from miadeps.models._spec import MLPSpec
 from miadeps.models._stack import MLPStack, activate_, as_float_tensor
@@ -114,7 +114,10 @@ def train_mlps(
     ``spec.l2`` times the sum of its squared weights (biases excluded), plus
     its penalty term.
     """
-    device = _device(spec.device)
+    # TODO(issue-2): the CUDA path has not yet run on a GPU (none where it
+    # was written); tests/models/test_engine.py has a CPU-vs-CUDA test that
+    # runs wherever torch sees one.
+    device = torch_device(spec.device)
     features = as_float_tensor(_check_features(X, spec), device)
     sets = check_index_sets(index_sets, features.shape[0])
     labels = _label_tensor(y, features.shape[0], spec.n_classes, device)
@@ -160,23 +163,6 @@ def train_mlps(
             diverged[:10],
         )
     return layout.stack(flat, seeds)
-
-
-# TODO(issue-2): the CUDA path has not yet run on a GPU (none where it
-# was written); tests/models/test_engine.py has a CPU-vs-CUDA test that runs
-# wherever torch sees one.
-def _device(name: str) -> torch.device:
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(
-            f"device {name!r} is not a torch device; use 'cpu' or 'cuda'"
-        ) from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(
-            f"device {name!r} asked for, but torch sees no CUDA device; use 'cpu'"
-        )
-    return device
 
 
 def _check_features(X, spec: MLPSpec):

@@ -7,10 +7,26 @@ import math
 import numpy as np
 import torch
 
+from miadeps.exceptions import ConfigError
 from miadeps.models._spec import MLPSpec
 from miadeps.models._stack import MLPStack, param_shapes
 
-__all__ = ["BatchPlan", "ParamLayout"]
+__all__ = ["BatchPlan", "ParamLayout", "torch_device"]
+
+
+def torch_device(name: str) -> torch.device:
+    """The torch device a spec names, refused in one line if unusable."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(
+            f"device {name!r} is not a torch device; use 'cpu' or 'cuda'"
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            f"device {name!r} asked for, but torch sees no CUDA device; use 'cpu'"
+        )
+    return device
 
 
 class ParamLayout:
